@@ -1,0 +1,4 @@
+// The gridsettle WASM module: every export takes and returns numbers only.
+// See docs/wasm.md for the memory layout each kernel expects.
+export { roundHalfEven, mulDivHalfEven, mulDivFloor } from "./rounding";
+export { heapBase } from "./memory";

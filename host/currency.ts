@@ -1,0 +1,30 @@
+// ISO 4217 currencies and their minor-unit exponents (SPEC §1: statement
+// amounts carry exactly the exponent's decimals; unknown codes are rejected).
+import { invalidInput } from './errors.js';
+
+const ISO_4217_CODES = (
+  'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN ' +
+  'BZD CAD CDF CHF CLF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP ' +
+  'GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR ' +
+  'KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN ' +
+  'MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR ' +
+  'SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX ' +
+  'USD UYI UYU UYW UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL'
+).split(' ');
+
+const EXPONENT_EXCEPTIONS: Readonly<Record<string, number>> = {
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0,
+  UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+  CLF: 4, UYW: 4,
+};
+
+const KNOWN = new Set(ISO_4217_CODES);
+
+/** The ISO 4217 minor-unit exponent of `code`; `invalid_input` for an unknown code. */
+export function currencyExponent(code: unknown): number {
+  if (typeof code !== 'string' || !KNOWN.has(code)) {
+    throw invalidInput(`unknown currency ${JSON.stringify(code)} (expected an ISO 4217 code such as "EUR")`);
+  }
+  return EXPONENT_EXCEPTIONS[code] ?? 2;
+}

@@ -1,0 +1,85 @@
+// The only place that instantiates the WASM module and touches its memory.
+// Kernels never allocate: the host lays out columns from `heapBase()` up
+// with a bump `Arena`, growing memory first and taking views afterwards
+// (views die when memory grows).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { instantiateSync } from '@assemblyscript/loader';
+
+/** Absolute path of the release `.wasm` file (documented in docs/wasm.md). */
+export const wasmPath: string = fileURLToPath(new URL('../../../build/gridsettle.wasm', import.meta.url));
+
+const WASM_PAGE_BYTES = 65_536;
+
+/** The part of `WebAssembly.Memory` the host uses. */
+interface LinearMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+export interface KernelExports {
+  memory: LinearMemory;
+  heapBase(): number;
+  roundHalfEven(n: bigint, c: bigint): bigint;
+  mulDivHalfEven(a: bigint, b: bigint, c: bigint): bigint;
+  mulDivFloor(a: bigint, b: bigint, c: bigint): bigint;
+  [kernel: string]: unknown;
+}
+
+let instance: KernelExports | undefined;
+
+/** The module's exports, instantiated once per process. */
+export function kernels(): KernelExports {
+  if (instance === undefined) {
+    const module = instantiateSync<Record<string, unknown>>(readFileSync(wasmPath), {});
+    instance = module.exports as unknown as KernelExports;
+  }
+  return instance;
+}
+
+/**
+ * A bump allocator over linear memory for one kernel call. Reserve every
+ * region first, then call `commit()` to grow memory once, then take views.
+ */
+export class Arena {
+  private readonly exports = kernels();
+  private next: number;
+
+  constructor() {
+    this.next = this.exports.heapBase();
+  }
+
+  /** Byte offset of a fresh region of `bytes`, 8-byte aligned. */
+  reserve(bytes: number): number {
+    const pointer = this.next;
+    this.next = pointer + Math.ceil(bytes / 8) * 8;
+    return pointer;
+  }
+
+  /** Grows memory to hold every reservation. */
+  commit(): void {
+    const memory = this.exports.memory;
+    const missing = this.next - memory.buffer.byteLength;
+    if (missing > 0) memory.grow(Math.ceil(missing / WASM_PAGE_BYTES));
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.exports.memory.buffer;
+  }
+
+  i64(pointer: number, length: number): BigInt64Array {
+    return new BigInt64Array(this.buffer, pointer, length);
+  }
+
+  u32(pointer: number, length: number): Uint32Array {
+    return new Uint32Array(this.buffer, pointer, length);
+  }
+
+  i32(pointer: number, length: number): Int32Array {
+    return new Int32Array(this.buffer, pointer, length);
+  }
+
+  u8(pointer: number, length: number): Uint8Array {
+    return new Uint8Array(this.buffer, pointer, length);
+  }
+}
