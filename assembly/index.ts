@@ -2,3 +2,6 @@
 // See docs/wasm.md for the memory layout each kernel expects.
 export { roundHalfEven, mulDivHalfEven, mulDivFloor } from "./rounding";
 export { heapBase } from "./memory";
+export * from "./aggregate";
+export * from "./tariff";
+export * from "./share";
