@@ -25,6 +25,16 @@ export const TAX_RATE_PPM_MAX = 1_000_000n;
 
 /** Readings per aggregation call (JSON or columns). */
 export const AGGREGATION_READINGS_MAX = 50_000_000;
+/** `intervalMs` bounds: one minute … one day (it must also be a multiple of the minute dividing the day). */
+export const INTERVAL_MS_MIN = MINUTE_MS;
+export const INTERVAL_MS_MAX = DAY_MS;
+/**
+ * Interval rows and unassigned entries one aggregation call may produce
+ * (29 and 33 bytes each in linear memory). A pair spanning 31 days at
+ * 1-minute intervals alone yields 44 640 rows.
+ */
+export const AGGREGATION_ROWS_MAX = 50_000_000;
+export const AGGREGATION_UNASSIGNED_MAX = 20_000_000;
 /** Intervals in one billing period: a leap year of 1-minute intervals. */
 export const BILLING_PERIOD_SLOTS_MAX = 527_040;
 /** Tiers per period, periods per tariff, entries of a dynamic series, taxes per tariff. */
@@ -46,6 +56,32 @@ export const SHARE_OCCUPANTS_MAX = 64;
 export const SHARE_OCCUPANT_SHARE_MAX = 1_000_000n;
 export const SHARE_CRATE_PPM_MAX = 1_000_000_000n;
 export const SHARE_DOD_PPM_MAX = 10_000_000n;
+/** Capacity is a divisor: 0 mWh is under this bound (`limit_exceeded`). */
+export const SHARE_CAPACITY_MWH_MIN = 1n;
+/** Events in one `shareColumns` call, and occupants over all of them (≈ 1.7 GB of linear memory at both maxima). */
+export const SHARE_COLUMN_EVENTS_MAX = 10_000_000;
+export const SHARE_COLUMN_OCCUPANTS_MAX = 40_000_000;
 
 /** CLI stdin, bytes. */
 export const CLI_INPUT_BYTES_MAX = 512 * 1024 * 1024;
+
+// Tariff application (SPEC §3).
+/** Energy of one priced interval, mWh: a difference of registers < 2^53. */
+export const INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE = 2n ** 53n;
+/**
+ * Σ import and Σ export of one billing period, mWh (2^56 ≈ 72 TWh): keeps
+ * every line sum of µ inside i64 (2^56 × 100 µ/mWh < 2^63).
+ */
+export const BILLING_PERIOD_ENERGY_MWH_MAX = 2n ** 56n;
+/** A tier's `upToKWh`, in mWh (10^12 kWh). */
+export const TARIFF_TIER_BOUND_MWH_MAX = 1_000_000_000_000_000_000n;
+
+// Ingest (SPEC §1 limits table and §6).
+/** Frames in one ingest batch. */
+export const INGEST_FRAMES_PER_BATCH_MAX = 10_000;
+/** Ingest request body, bytes (4 MiB). */
+export const INGEST_BODY_BYTES_MAX = 4 * 1024 * 1024;
+/** Allowed distance between `x-timestamp` and server time, and how far a frame's `t` may lead it. */
+export const INGEST_CLOCK_SKEW_MS = 300_000;
+/** A meter id, in UTF-16 code units: ids are keys, not payloads. */
+export const INGEST_METER_ID_LENGTH_MAX = 256;
