@@ -85,3 +85,34 @@ export const INGEST_BODY_BYTES_MAX = 4 * 1024 * 1024;
 export const INGEST_CLOCK_SKEW_MS = 300_000;
 /** A meter id, in UTF-16 code units: ids are keys, not payloads. */
 export const INGEST_METER_ID_LENGTH_MAX = 256;
+
+// Ledger (SPEC §5).
+/** Events (accounts or transfers) in one ledger batch; each gets its own result code. */
+export const LEDGER_BATCH_EVENTS_MAX = 10_000;
+/** Account, transfer and party ids, kinds, in UTF-16 code units: keys, not payloads. */
+export const LEDGER_ID_LENGTH_MAX = 128;
+/** References a transfer may carry to what it corrects. */
+export const LEDGER_REFS_MAX = 16;
+/** One transfer's amount, µ; balances are checked separately against i64 overflow. */
+export const LEDGER_AMOUNT_MICRO_MAX = 2n ** 62n;
+/** Largest balance column value (BIGINT). */
+export const LEDGER_BALANCE_MICRO_MAX = 2n ** 63n - 1n;
+/** A pending transfer's timeout: 1 ms … 31 days. */
+export const LEDGER_PENDING_TIMEOUT_MS_MAX = 2_678_400_000;
+/** Transfer codes: an application's u16 classification, as in TigerBeetle. */
+export const LEDGER_TRANSFER_CODE_MAX = 65_535;
+/** A generic record's canonical JSON, bytes. */
+export const LEDGER_RECORD_BYTES_MAX = 64 * 1024;
+/** Records between automatic block seals. */
+export const LEDGER_RECORDS_PER_BLOCK = 4_096;
+/** Pending transfers one `expirePending` sweep voids (call again for more). */
+export const LEDGER_EXPIRE_SWEEP_MAX = 10_000;
+
+// Meter-reading storage (SPEC §2 reads for settlement).
+/** Meters per chunk of `readingsForMeters`: a month of 15-minute readings for 500 meters is ~1.5 M rows, ~42 MB of columns. */
+export const READINGS_METERS_PER_CHUNK_DEFAULT = 500;
+/** Upper bound on a caller's chunk size, so one chunk cannot hold the whole fleet in memory. */
+export const READINGS_METERS_PER_CHUNK_MAX = 5_000;
+/** Gateway secret, bytes: an HMAC key (SPEC §6), sealed at rest. */
+export const GATEWAY_SECRET_BYTES_MIN = 16;
+export const GATEWAY_SECRET_BYTES_MAX = 256;
