@@ -82,7 +82,10 @@ describe('SPEC §5 ledger proofs: RFC 6962/9162 conformance vectors', () => {
 });
 
 describe('SPEC §7 merkle: proofs built here verify, and tampered ones do not', () => {
-  const leavesArbitrary = fc.array(fc.uint8Array({ maxLength: 8 }), { minLength: 1, maxLength: 40 });
+  // Distinct leaves, so that a proof for one index cannot also prove another.
+  const leavesArbitrary = fc
+    .array(fc.uint8Array({ maxLength: 8 }), { minLength: 1, maxLength: 40 })
+    .map((leaves) => leaves.map((leaf, index) => Uint8Array.of(index, ...leaf)));
 
   it('every inclusion proof verifies against rootHash and fails for another index', () => {
     fc.assert(

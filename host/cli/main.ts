@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// `gridsettle` — the exact-computation commands of SPEC §7: JSON on stdin,
+// JSON on stdout; bad input exits 2 with {error: {code, message}} on stderr.
+import { readFileSync } from 'node:fs';
+import { GridsettleError } from '../errors.js';
+import { CLI_INPUT_BYTES_MAX } from '../limits.js';
+import { aggregate } from '../engine/aggregate.js';
+import { price } from '../engine/price.js';
+import { shareCompensation } from '../engine/share.js';
+
+const COMMANDS: Readonly<Record<string, (input: unknown) => unknown>> = {
+  aggregate,
+  price,
+  share: shareCompensation,
+};
+
+const USAGE = `usage: gridsettle <command> < input.json
+
+commands (JSON on stdin, JSON on stdout; SPEC.md §7):
+  aggregate   meter readings -> interval energy and unassigned energy
+  price       interval energy + tariff -> statement
+  share       battery-sharing event -> weighted compensation and its split
+
+exit codes: 0 ok, 2 bad input ({"error":{"code","message"}} on stderr), 1 internal error`;
+
+const EXIT_BAD_INPUT = 2;
+const EXIT_INTERNAL = 1;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > CLI_INPUT_BYTES_MAX) {
+      throw new GridsettleError('limit_exceeded', `CLI_INPUT_BYTES_MAX: input is larger than ${CLI_INPUT_BYTES_MAX} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GridsettleError('invalid_input', `stdin is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function fail(exitCode: number, code: string, message: string): void {
+  process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  process.exitCode = exitCode;
+}
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    if (command === undefined) process.exitCode = EXIT_BAD_INPUT;
+    return;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const compute = COMMANDS[command];
+  if (compute === undefined) {
+    fail(EXIT_BAD_INPUT, 'unknown_command', `unknown command "${command}"\n${USAGE}`);
+    return;
+  }
+  try {
+    const output = compute(parseJson(await readStdin()));
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+  } catch (error) {
+    if (error instanceof GridsettleError) fail(EXIT_BAD_INPUT, error.code, error.message);
+    else fail(EXIT_INTERNAL, 'internal', (error as Error).stack ?? String(error));
+  }
+}
+
+await main(process.argv.slice(2));
