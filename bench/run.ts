@@ -1,15 +1,17 @@
-// `npm run bench`: the kernel workloads of issue 3, each verified identical
-// across variants and timed in one run; ratios are same-run ratios.
+// `npm run bench [name…]`: the kernel and decoding workloads, each verified
+// identical across variants and timed in one run; ratios are same-run ratios.
 import os from 'node:os';
 import { runWorkload, type RatioResult, type Workload } from './harness.js';
 import { buildAggregationWorkload } from './aggregate.bench.js';
 import { buildPricingWorkload } from './price.bench.js';
 import { buildSharingWorkload } from './share.bench.js';
+import { buildIngestDecodeWorkload } from './ingest-decode.bench.js';
 
 const BUILDERS: ReadonlyArray<[string, () => Workload]> = [
   ['aggregation', buildAggregationWorkload],
   ['pricing', buildPricingWorkload],
   ['sharing', buildSharingWorkload],
+  ['ingest-decode', buildIngestDecodeWorkload],
 ];
 
 async function main(): Promise<void> {
