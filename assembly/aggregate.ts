@@ -5,6 +5,16 @@
 // then (when the meter has export readings) an export pass over the same,
 // cache-warm readings into scratch regions, merged into the output in place.
 
+import {
+  FLAG_ESTIMATED, FLAG_RESET, FLAG_SPIKE, FLAG_GAP, KIND_EXPORT, KIND_SPIKE,
+  TIME_MS_MAX_EXCLUSIVE, REGISTER_MWH_MAX_EXCLUSIVE, DAY_MS, MINUTE_MS, MAX_POWER_W_MAX,
+  MAX_GAP_MS_MAX, SPIKE_CLAMP_MWH, P_READINGS, P_METER, P_TIME, P_IMPORT, P_EXPORT, P_INTERVAL,
+  P_MAX_POWER, P_MAX_GAP, P_ROWS, P_ROW_METER, P_ROW_START, P_ROW_IMPORT, P_ROW_EXPORT,
+  P_ROW_FLAGS, P_SCRATCH_ROWS, P_SCRATCH_START, P_SCRATCH_ENERGY, P_SCRATCH_FLAGS, P_UNASSIGNED,
+  P_UN_METER, P_UN_FROM, P_UN_KIND, P_SCRATCH_UN, P_SCRATCH_UN_FROM, R_ROW_COUNT,
+  R_UNASSIGNED_COUNT, R_SCRATCH_ROWS_NEEDED, R_SCRATCH_UN_NEEDED, R_ERROR_INDEX,
+} from "./aggregate-layout";
+
 export const aggregateKernelVersion: i32 = 2;
 
 export const AGGREGATE_OK: i32 = 0;
@@ -19,36 +29,6 @@ export const AGGREGATE_EXPORT_TOO_LARGE: i32 = 7;
 export const AGGREGATE_UNSORTED: i32 = 8;
 export const AGGREGATE_DUPLICATE_CONFLICT: i32 = 9;
 export const AGGREGATE_BAD_PARAMETERS: i32 = 10;
-
-const FLAG_ESTIMATED: i32 = 1;
-const FLAG_RESET: i32 = 2;
-const FLAG_SPIKE: i32 = 4;
-const FLAG_GAP: i32 = 8;
-/** Unassigned kind byte: bit 0 export channel, bit 1 spike (else gap). */
-const KIND_EXPORT: i32 = 1;
-const KIND_SPIKE: i32 = 2;
-
-const TIME_MS_MAX_EXCLUSIVE: u64 = 253_402_300_800_000;
-const REGISTER_MWH_MAX_EXCLUSIVE: u64 = 1 << 53;
-const DAY_MS: i64 = 86_400_000;
-const MINUTE_MS: i64 = 60_000;
-const MAX_POWER_W_MAX: i64 = 100_000_000;
-const MAX_GAP_MS_MAX: i64 = 2_678_400_000;
-// Spike test d·3600 > P·Δt without a division: P·Δt ≤ 10^8 · 2 678 400 000
-// < 2^58 (Δt ≤ maxGapMs when it runs), so every d ≥ 2^51 is a spike
-// (2^51 > P·Δt / 3600). Clamping d to 2^51 keeps d·3600 ≤ 2^51·3600 < 2^63
-// and leaves the comparison's outcome unchanged.
-const SPIKE_CLAMP_MWH: i64 = 1 << 51;
-
-// Parameter block slots (i64 each); see docs/wasm-aggregate.md.
-const P_READINGS = 0, P_METER = 1, P_TIME = 2, P_IMPORT = 3, P_EXPORT = 4;
-const P_INTERVAL = 5, P_MAX_POWER = 6, P_MAX_GAP = 7;
-const P_ROWS = 8, P_ROW_METER = 9, P_ROW_START = 10, P_ROW_IMPORT = 11, P_ROW_EXPORT = 12, P_ROW_FLAGS = 13;
-const P_SCRATCH_ROWS = 14, P_SCRATCH_START = 15, P_SCRATCH_ENERGY = 16, P_SCRATCH_FLAGS = 17;
-// Entry regions: capacity, [meter,] then from, to, energy, kind in consecutive slots.
-const P_UNASSIGNED = 18, P_UN_METER = 19, P_UN_FROM = 20, P_UN_KIND = 23;
-const P_SCRATCH_UN = 24, P_SCRATCH_UN_FROM = 25;
-const R_ROW_COUNT = 29, R_UNASSIGNED_COUNT = 30, R_SCRATCH_ROWS_NEEDED = 31, R_SCRATCH_UN_NEEDED = 32, R_ERROR_INDEX = 33;
 
 let params: usize = 0;
 let readingCount: i32 = 0;

@@ -8,6 +8,7 @@ import { aggregateColumnsReference } from '../host/reference/aggregate.js';
 import type { Workload } from './harness.js';
 import { aggregateNumber, type NumberColumns, type NumberResult } from './variants/aggregate-number.js';
 import { aggregateDecimal, type DecimalReading } from './variants/aggregate-decimal.js';
+import { mulberry32 } from './random.js';
 
 const METERS = 2_000;
 /** decimal.js is timed on the first meters only (about 0.6 M readings/s). */
@@ -16,15 +17,10 @@ const DAY_START_MS = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const DAY_MS = 86_400_000;
 const OPTIONS = { intervalMs: 900_000, maxPowerW: 250_000, maxGapMs: 2_678_400_000 };
 
-// mulberry32: a small seeded PRNG, integers only.
+// A value in 0 … below − 1 from the seeded generator.
 function seededRandom(seed: number): (below: number) => number {
-  let state = seed >>> 0;
-  return (below) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) % below;
-  };
+  const next = mulberry32(seed);
+  return (below) => next() % below;
 }
 
 export function buildAggregationColumns(): ReadingColumns {

@@ -11,6 +11,7 @@ import type { IntervalPriceColumns } from '../host/tariff/types.js';
 import type { Workload } from './harness.js';
 import { decimalPriceKernel } from './variants/price-decimal.js';
 import { numberPriceKernel } from './variants/price-number.js';
+import { mulberry32 } from './random.js';
 
 const METER_COUNT = 1_000;
 const DECIMAL_METER_COUNT = 10;
@@ -31,16 +32,6 @@ export const BENCH_TARIFF: Tariff = {
   taxes: [{ name: 'VAT', rate: '0.19', on: ['energy', 'demand', 'fixed'] }, { name: 'levy', rate: '0.0205', on: ['energy'] }],
 };
 
-// mulberry32: a small seeded generator of uint32 values, integers only.
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return (mixed ^ (mixed >>> 14)) >>> 0;
-  };
-}
 
 // Import up to 0.8 kWh per quarter-hour (3.2 kW), export on one meter in three,
 // 1 % of intervals missing and 2 % flagged.
@@ -72,7 +63,7 @@ const withKernel = (kernel: Parameters<typeof priceWithKernel>[0]): Pricer =>
   (tariff, period, columns, options) => priceWithKernel(kernel, tariff, period, columns, options);
 
 export function buildPricingWorkload(): Workload {
-  const next = generator(SEED);
+  const next = mulberry32(SEED);
   const meters = Array.from({ length: METER_COUNT }, () => generateMeter(next));
   const decimalMeters = meters.slice(0, DECIMAL_METER_COUNT);
   const intervalsOf = (subset: IntervalPriceColumns[]) => subset.reduce((sum, columns) => sum + columns.start.length, 0);

@@ -7,22 +7,13 @@ import { referenceShareColumns } from '../host/reference/share.js';
 import type { Workload } from './harness.js';
 import { decimalShareColumns } from './variants/share-decimal.js';
 import { numberShareColumns, type NumberShareColumns, type NumberShareResults } from './variants/share-number.js';
+import { mulberry32 } from './random.js';
 
 const EVENT_COUNT = 1_000_000;
 const REFERENCE_EVENT_COUNT = 100_000;
 const DECIMAL_EVENT_COUNT = 10_000;
 const SEED = 0x5eed_0004;
 
-// mulberry32: a small seeded generator of uint32 values, integers only.
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return (mixed ^ (mixed >>> 14)) >>> 0;
-  };
-}
 
 /** Uniform-enough integer in [min, max] for spans below 2^53 (modulo bias is irrelevant here). */
 function integerBetween(next: () => number, min: number, max: number): number {
@@ -33,7 +24,7 @@ function integerBetween(next: () => number, min: number, max: number): number {
 // The data range where the Number kernel is exact (bench/variants/share-number.ts).
 // One event in ten uses round values, so that ties of rhe occur.
 function generateEvents(eventCount: number): ShareEventColumns {
-  const next = generator(SEED);
+  const next = mulberry32(SEED);
   const column = (): BigInt64Array => new BigInt64Array(eventCount);
   const events: ShareEventColumns = {
     energyMWh: column(), durationMs: column(), capacityMWh: column(), priceMicroPerKWh: column(),
