@@ -1,5 +1,7 @@
 // Versioned schema migrations, one file per version, each with the SQL of
 // both dialects. Append only: a released migration is never edited.
 import type { Migration } from '../migrate.js';
+import { LEDGER_MIGRATION } from './001-ledger.js';
+import { READINGS_MIGRATION } from './002-readings.js';
 
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [LEDGER_MIGRATION, READINGS_MIGRATION];

@@ -1,0 +1,238 @@
+// The ledger of SPEC §5 over any LedgerStore: accounts, batched transfers
+// with per-event result codes, two-phase transfers with expiry, generic
+// records, signed blocks and proofs. Every write is one store transaction.
+import type { KeyObject } from 'node:crypto';
+import type { Hash } from './merkle.js';
+import { consistencyPath, inclusionPath, rootAt, withStoredNodes } from './merkle-log.js';
+import { LogSession } from './log-session.js';
+import { accountRecord, genericRecord, RESERVED_RECORD_KINDS, transferLeafText, ACCOUNT_RECORD, TRANSFER_RECORD } from './records.js';
+import { canonicalJson } from './canonical-json.js';
+import type { LedgerSigner } from './blocks.js';
+import type { AccountResult, TransferResult } from './result-codes.js';
+import { applyEvent, expiryVoid, validateEvent, type BatchState } from './transfer-rules.js';
+import { validateAccount, sameAccount } from './account-rules.js';
+import type { AccountInput, TransferEvent } from './types.js';
+import type { BalanceRow, BlockRow, LedgerStore, LedgerTransaction, TransferRow } from '../store/ledger-store.js';
+import { limitExceeded, invalidInput } from '../errors.js';
+import { LEDGER_BATCH_EVENTS_MAX, LEDGER_EXPIRE_SWEEP_MAX, LEDGER_RECORD_BYTES_MAX, LEDGER_RECORDS_PER_BLOCK } from '../limits.js';
+
+export interface LedgerOptions {
+  /** Records between automatic seals (configurable down, never up). */
+  recordsPerBlock?: number;
+}
+
+function checkBatch(length: number): void {
+  if (length > LEDGER_BATCH_EVENTS_MAX) {
+    throw limitExceeded('LEDGER_BATCH_EVENTS_MAX', `a batch holds at most ${LEDGER_BATCH_EVENTS_MAX} events, got ${length}`);
+  }
+}
+
+function unique(values: Iterable<string>): string[] {
+  return [...new Set(values)];
+}
+
+export class Ledger {
+  private readonly recordsPerBlock: number;
+
+  constructor(private readonly store: LedgerStore, private readonly signer: LedgerSigner, options: LedgerOptions = {}) {
+    this.recordsPerBlock = Math.min(options.recordsPerBlock ?? LEDGER_RECORDS_PER_BLOCK, LEDGER_RECORDS_PER_BLOCK);
+    if (!(this.recordsPerBlock >= 1)) throw invalidInput('recordsPerBlock must be ≥ 1');
+  }
+
+  get publicKey(): KeyObject {
+    return this.signer.publicKey;
+  }
+
+  async createAccounts(accounts: readonly AccountInput[], nowMs: number): Promise<AccountResult[]> {
+    checkBatch(accounts.length);
+    const results: AccountResult[] = accounts.map((account) => validateAccount(account) ?? 'ok');
+    return this.store.ledgerWrite(async (transaction) => {
+      const stored = new Map((await transaction.readAccounts(unique(accounts.map((a) => a.id)))).map((row) => [row.id, row]));
+      const log = await LogSession.open(transaction);
+      accounts.forEach((account, index) => {
+        if (results[index] !== 'ok') return;
+        const existing = stored.get(account.id);
+        if (existing !== undefined) {
+          results[index] = sameAccount(account, existing) ? 'exists' : 'conflict';
+          return;
+        }
+        const row = { id: account.id, seq: log.treeSize, party: account.party, currency: account.currency, kind: account.kind, flags: account.flags };
+        const seq = log.append(ACCOUNT_RECORD, row.id, accountRecord(row));
+        if (seq !== row.seq) throw new Error(`ledger: account ${row.id} got leaf ${seq}, expected ${row.seq}`);
+        stored.set(row.id, row);
+        log.writes.accounts.push(row);
+        log.writes.balances.push({ accountId: row.id, debitsPostedMicro: 0n, creditsPostedMicro: 0n, debitsPendingMicro: 0n, creditsPendingMicro: 0n });
+      });
+      await this.finish(transaction, log, nowMs, false);
+      return results;
+    });
+  }
+
+  /** Applies `events` in order; every event gets its own code. `nowMs` is the ledger's clock (expiry). */
+  async createTransfers(events: readonly TransferEvent[], nowMs: number): Promise<TransferResult[]> {
+    checkBatch(events.length);
+    const invalid = events.map(validateEvent);
+    return this.store.ledgerWrite(async (transaction) => {
+      const state = await loadBatchState(transaction, events.filter((_, index) => invalid[index] === null));
+      const log = await LogSession.open(transaction);
+      const results = events.map((event, index): TransferResult => {
+        const early = invalid[index];
+        if (early !== null && early !== undefined) return early;
+        const { result, row } = applyEvent(state, event, nowMs);
+        if (row !== undefined) appendTransfer(log, row);
+        return result;
+      });
+      writeBalances(log, state);
+      await this.finish(transaction, log, nowMs, false);
+      return results;
+    });
+  }
+
+  /** Voids every pending transfer whose timeout has passed (up to the sweep limit); returns the voids. */
+  async expirePending(nowMs: number): Promise<TransferRow[]> {
+    return this.store.ledgerWrite(async (transaction) => {
+      const expired = await transaction.readExpiredPending(nowMs, LEDGER_EXPIRE_SWEEP_MAX);
+      if (expired.length === 0) return [];
+      const state = await loadAccountsInto(transaction, emptyState(), expired.flatMap((row) => [row.debit, row.credit]));
+      const log = await LogSession.open(transaction);
+      const voids = expired.map((pending) => {
+        state.transfers.set(pending.id, pending);
+        const row = expiryVoid(state, pending, nowMs);
+        appendTransfer(log, row);
+        return row;
+      });
+      writeBalances(log, state);
+      await this.finish(transaction, log, nowMs, false);
+      return voids;
+    });
+  }
+
+  /** Appends a generic record (contract, trade, DR event, …) as a leaf; returns its index. */
+  async appendRecord(kind: string, body: unknown, nowMs: number): Promise<number> {
+    if (typeof kind !== 'string' || kind.length === 0 || RESERVED_RECORD_KINDS.has(kind)) {
+      throw invalidInput(`record kind ${JSON.stringify(kind)} is empty or reserved`);
+    }
+    const bodyText = canonicalJson(body);
+    if (Buffer.byteLength(bodyText) > LEDGER_RECORD_BYTES_MAX) {
+      throw limitExceeded('LEDGER_RECORD_BYTES_MAX', `a record body holds at most ${LEDGER_RECORD_BYTES_MAX} bytes`);
+    }
+    return this.store.ledgerWrite(async (transaction) => {
+      const log = await LogSession.open(transaction);
+      const row = { seq: log.treeSize, kind, body: bodyText };
+      log.append(kind, String(row.seq), genericRecord(row));
+      log.writes.records.push(row);
+      await this.finish(transaction, log, nowMs, false);
+      return row.seq;
+    });
+  }
+
+  /** Seals the tree as it stands into a signed block (the last block again when nothing was appended since). */
+  async sealBlock(nowMs: number): Promise<BlockRow> {
+    return this.store.ledgerWrite(async (transaction) => {
+      const log = await LogSession.open(transaction);
+      const block = await this.finish(transaction, log, nowMs, true);
+      return block!;
+    });
+  }
+
+  private async finish(transaction: LedgerTransaction, log: LogSession, nowMs: number, forceSeal: boolean): Promise<BlockRow | null> {
+    const block = log.seal(nowMs, this.signer, forceSeal, this.recordsPerBlock);
+    await transaction.write(log.finish());
+    return block;
+  }
+
+  async balances(accountIds: readonly string[]): Promise<Map<string, BalanceRow>> {
+    const rows = await this.store.ledgerRead((reader) => reader.readBalances(unique(accountIds)));
+    return new Map(rows.map((row) => [row.accountId, row]));
+  }
+
+  async transfers(ids: readonly string[]): Promise<Map<string, TransferRow>> {
+    const rows = await this.store.ledgerRead((reader) => reader.readTransfers(unique(ids)));
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  async treeSize(): Promise<number> {
+    return this.store.ledgerRead((reader) => reader.treeSize());
+  }
+
+  async leaf(index: number): Promise<Uint8Array | null> {
+    const [row] = await this.store.ledgerRead((reader) => reader.readLeaves(index, index + 1));
+    return row?.leaf ?? null;
+  }
+
+  async lastBlock(): Promise<BlockRow | null> {
+    return this.store.ledgerRead((reader) => reader.lastBlock());
+  }
+
+  async blocks(fromHeight: number, limit: number): Promise<BlockRow[]> {
+    return this.store.ledgerRead((reader) => reader.readBlocks(fromHeight, limit));
+  }
+
+  async rootAt(size: number): Promise<Hash> {
+    return this.store.ledgerRead(async (reader) => {
+      const checked = checkedSize(size, await reader.treeSize());
+      return withStoredNodes(reader, (read) => rootAt(read, checked));
+    });
+  }
+
+  async inclusionProof(index: number, size: number): Promise<Hash[]> {
+    return this.store.ledgerRead(async (reader) => {
+      const checked = checkedSize(size, await reader.treeSize());
+      return withStoredNodes(reader, (read) => inclusionPath(read, index, checked));
+    });
+  }
+
+  async consistencyProof(size1: number, size2: number): Promise<Hash[]> {
+    return this.store.ledgerRead(async (reader) => {
+      const checked = checkedSize(size2, await reader.treeSize());
+      return withStoredNodes(reader, (read) => consistencyPath(read, size1, checked));
+    });
+  }
+}
+
+/** `size` if the log has reached it; proofs are only for sizes that exist. */
+function checkedSize(size: number, treeSize: number): number {
+  if (!Number.isSafeInteger(size) || size < 0 || size > treeSize) {
+    throw new RangeError(`tree size ${size} is outside 0 … ${treeSize}`);
+  }
+  return size;
+}
+
+function emptyState(): BatchState {
+  return { accounts: new Map(), balances: new Map(), transfers: new Map(), resolutions: new Map(), touched: new Set() };
+}
+
+async function loadAccountsInto(transaction: LedgerTransaction, state: BatchState, accountIds: Iterable<string>): Promise<BatchState> {
+  const ids = unique(accountIds);
+  for (const row of await transaction.readAccounts(ids)) state.accounts.set(row.id, row);
+  for (const row of await transaction.readBalances(ids)) state.balances.set(row.accountId, { ...row });
+  return state;
+}
+
+/** Loads everything the batch can touch: its ids, their pendings and refs, their resolutions, their accounts. */
+async function loadBatchState(transaction: LedgerTransaction, events: readonly TransferEvent[]): Promise<BatchState> {
+  const state = emptyState();
+  const pendingIds = unique(events.flatMap((event) => (event.type === 'post' || event.type === 'void' ? [event.pendingId] : [])));
+  const transferIds = unique([...events.map((event) => event.id), ...pendingIds, ...events.flatMap((event) => event.refs ?? [])]);
+  for (const row of await transaction.readTransfers(transferIds)) state.transfers.set(row.id, row);
+  if (pendingIds.length > 0) {
+    for (const row of await transaction.readResolutions(pendingIds)) state.resolutions.set(row.pendingId!, row);
+  }
+  const accountIds = events.flatMap((event) => (event.type === 'single' || event.type === 'pending' ? [event.debit, event.credit] : []));
+  const pendingAccounts = pendingIds.flatMap((id) => {
+    const pending = state.transfers.get(id);
+    return pending === undefined ? [] : [pending.debit, pending.credit];
+  });
+  return loadAccountsInto(transaction, state, [...accountIds, ...pendingAccounts]);
+}
+
+function appendTransfer(log: LogSession, row: TransferRow): void {
+  row.seq = log.append(TRANSFER_RECORD, row.id, transferLeafText(row));
+  log.writes.transfers.push(row);
+  if (row.type === 'pending') log.writes.pendingOpened.push({ id: row.id, expiresAtMs: row.expiresAtMs! });
+  if (row.pendingId !== null) log.writes.pendingClosed.push(row.pendingId);
+}
+
+function writeBalances(log: LogSession, state: BatchState): void {
+  for (const accountId of state.touched) log.writes.balances.push(state.balances.get(accountId)!);
+}

@@ -1,0 +1,148 @@
+// The ledger's storage contract (SPEC §5). Stores keep rows; every rule
+// (balances, idempotency, two-phase, the Merkle tree, blocks) lives in
+// host/ledger/, which uses only this interface. Rows are append-only except
+// `balances`, which is a materialised view written in the same transaction.
+
+/** An account row; `seq` is the index of its leaf. */
+export interface AccountRow {
+  id: string;
+  seq: number;
+  party: string;
+  currency: string;
+  kind: string;
+  flags: number;
+}
+
+export interface BalanceRow {
+  accountId: string;
+  debitsPostedMicro: bigint;
+  creditsPostedMicro: bigint;
+  debitsPendingMicro: bigint;
+  creditsPendingMicro: bigint;
+}
+
+export type TransferType = 'single' | 'pending' | 'post' | 'void';
+
+/** A transfer row; `refs` is the canonical JSON of the id array. */
+export interface TransferRow {
+  id: string;
+  seq: number;
+  type: TransferType;
+  debit: string;
+  credit: string;
+  amountMicro: bigint;
+  currency: string;
+  code: number;
+  ts: number;
+  refs: string;
+  pendingId: string | null;
+  timeoutMs: number | null;
+  expiresAtMs: number | null;
+  reason: string | null;
+}
+
+/** A generic record (contract, trade, DR event, …); `body` is canonical JSON. */
+export interface RecordRow {
+  seq: number;
+  kind: string;
+  body: string;
+}
+
+/** A leaf of the log: the verbatim canonical JSON bytes of one record, and its leaf hash (node 0:seq). */
+export interface LeafRow {
+  seq: number;
+  kind: string;
+  recordId: string;
+  leaf: Uint8Array;
+  hash: Uint8Array;
+}
+
+/**
+ * The hash of the perfect subtree covering leaves [index·2^level, (index+1)·2^level).
+ * Level 0 (leaf hashes) is stored with the leaves; `nodes` writes hold level ≥ 1.
+ */
+export interface NodeRow {
+  level: number;
+  index: number;
+  hash: Uint8Array;
+}
+
+export interface BlockRow {
+  height: number;
+  prevBlockHash: Uint8Array;
+  treeSize: number;
+  rootHash: Uint8Array;
+  ts: number;
+  signature: Uint8Array;
+}
+
+/** A pending transfer not yet posted, voided or expired. */
+export interface OpenPendingRow {
+  id: string;
+  expiresAtMs: number;
+}
+
+/** Everything one write transaction appends, and the derived rows it sets. */
+export interface LedgerWrites {
+  leaves: LeafRow[];
+  nodes: NodeRow[];
+  accounts: AccountRow[];
+  transfers: TransferRow[];
+  records: RecordRow[];
+  balances: BalanceRow[];
+  blocks: BlockRow[];
+  /** Inserted before `pendingClosed` is deleted (a pending can open and close in one batch). */
+  pendingOpened: OpenPendingRow[];
+  pendingClosed: string[];
+}
+
+export interface LedgerReader {
+  /** Leaves in the log (the next leaf's index). */
+  treeSize(): Promise<number>;
+  /** The stored nodes among `keys` (level 0: leaf hashes); missing ones are absent from the map (key `level:index`). */
+  readNodes(keys: ReadonlyArray<{ level: number; index: number }>): Promise<Map<string, Uint8Array>>;
+  /** Nodes of one level with fromIndex ≤ index < toIndex, in index order. */
+  readNodeRange(level: number, fromIndex: number, toIndex: number): Promise<NodeRow[]>;
+  /** Deepest level that holds any node (0 when there are only leaves), or -1. */
+  maxNodeLevel(): Promise<number>;
+  readLeaves(fromSeq: number, toSeq: number): Promise<LeafRow[]>;
+  readAccounts(ids: readonly string[]): Promise<AccountRow[]>;
+  readAccountsBySeq(fromSeq: number, toSeq: number): Promise<AccountRow[]>;
+  readBalances(ids: readonly string[]): Promise<BalanceRow[]>;
+  /** All balances in id order (bytewise), after `afterId`, at most `limit`. */
+  readBalancePage(afterId: string | null, limit: number): Promise<BalanceRow[]>;
+  readTransfers(ids: readonly string[]): Promise<TransferRow[]>;
+  readTransfersBySeq(fromSeq: number, toSeq: number): Promise<TransferRow[]>;
+  /** The posts and voids that resolve any of `pendingIds`. */
+  readResolutions(pendingIds: readonly string[]): Promise<TransferRow[]>;
+  /** Unresolved pending transfers with expiresAtMs ≤ nowMs, oldest first. */
+  readExpiredPending(nowMs: number, limit: number): Promise<TransferRow[]>;
+  /** Open pendings in id order (bytewise), after `afterId`, at most `limit`. */
+  readOpenPendingPage(afterId: string | null, limit: number): Promise<OpenPendingRow[]>;
+  readRecordsBySeq(fromSeq: number, toSeq: number): Promise<RecordRow[]>;
+  lastBlock(): Promise<BlockRow | null>;
+  readBlocks(fromHeight: number, limit: number): Promise<BlockRow[]>;
+}
+
+export interface LedgerTransaction extends LedgerReader {
+  write(writes: LedgerWrites): Promise<void>;
+}
+
+export interface LedgerStore {
+  /**
+   * Runs `work` in one transaction, serialised against every other ledger
+   * writer on every host, so leaf indexes have no gaps and no duplicates.
+   * A throw rolls everything back.
+   */
+  ledgerWrite<T>(work: (transaction: LedgerTransaction) => Promise<T>): Promise<T>;
+  /** Runs `work` on a consistent snapshot. */
+  ledgerRead<T>(work: (reader: LedgerReader) => Promise<T>): Promise<T>;
+}
+
+export function nodeKey(level: number, index: number): string {
+  return `${level}:${index}`;
+}
+
+export function emptyWrites(): LedgerWrites {
+  return { leaves: [], nodes: [], accounts: [], transfers: [], records: [], balances: [], blocks: [], pendingOpened: [], pendingClosed: [] };
+}

@@ -1,0 +1,198 @@
+// ReadingStore on SQLite (better-sqlite3). One connection: transactions are
+// serialised by a promise queue, since an async ingest must not interleave
+// with another on the same connection; BEGIN IMMEDIATE takes the write lock
+// up front so a second process waits (busy_timeout) instead of failing late.
+import type { Statement } from 'better-sqlite3';
+import type { SqliteDatabase } from '../sqlite.js';
+import { ChunkBuilder, planChunks } from '../reading-chunks.js';
+import { assertGatewaySecret, assertSealingKey, openSealedSecret, sealSecret } from '../secret-seal.js';
+import {
+  NO_EXPORT_MWH, READING_CONFLICT, READING_DUPLICATE, READING_STORED,
+  type BatchClaim, type GatewayRecord, type IngestTransaction, type MeterAssignment, type MeterBinding,
+  type NewGateway, type ReadingChunk, type ReadingRows, type ReadingsQuery, type ReadingStore,
+} from '../reading-store.js';
+
+type SqlRow = Record<string, unknown>;
+
+function prepareStatements(database: SqliteDatabase) {
+  const prepare = (text: string): Statement<unknown[], SqlRow> => database.prepare(text);
+  return {
+    insertGateway: prepare('INSERT INTO gateways (id, secret_sealed, owner_party_id, created_at_ms) VALUES (?, ?, ?, ?)'),
+    selectGateway: prepare('SELECT secret_sealed, owner_party_id, created_at_ms FROM gateways WHERE id = ?'),
+    insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id) VALUES (?, ?, ?)'),
+    updateMeter: prepare('UPDATE meters SET gateway_id = ?, account_id = ? WHERE id = ?'),
+    selectMeter: prepare('SELECT meter_key, gateway_id, account_id FROM meters WHERE id = ?'),
+    insertBatch: prepare(
+      'INSERT INTO gateway_batches (gateway_id, seq, body_sha256, response_json, created_at_ms) VALUES (?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING',
+    ),
+    selectBatch: prepare('SELECT body_sha256, response_json FROM gateway_batches WHERE gateway_id = ? AND seq = ?'),
+    updateBatch: prepare('UPDATE gateway_batches SET response_json = ? WHERE gateway_id = ? AND seq = ?'),
+    insertReading: prepare('INSERT INTO readings (meter_key, t, i, x) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    selectReading: prepare('SELECT i, x FROM readings WHERE meter_key = ? AND t = ?').safeIntegers(true),
+    selectPeriod: prepare(
+      'SELECT t, i, x FROM readings WHERE meter_key = ? AND t >= ? AND t < ? ORDER BY t',
+    ).raw(true).safeIntegers(true),
+    selectBefore: prepare(
+      'SELECT t, i, x FROM readings WHERE meter_key = ? AND t < ? ORDER BY t DESC LIMIT 1',
+    ).raw(true).safeIntegers(true),
+    selectAfter: prepare(
+      'SELECT t, i, x FROM readings WHERE meter_key = ? AND t >= ? ORDER BY t LIMIT 1',
+    ).raw(true).safeIntegers(true),
+    countReadings: prepare('SELECT count(*) AS n FROM readings'),
+  };
+}
+type Statements = ReturnType<typeof prepareStatements>;
+
+function sqliteTransaction(statements: Statements): IngestTransaction {
+  return {
+    async claimBatch(gatewayId: string, seq: number, bodySha256: Uint8Array, nowMs: number): Promise<BatchClaim> {
+      const inserted = statements.insertBatch.run(gatewayId, seq, bodySha256, nowMs).changes === 1;
+      if (inserted) return { kind: 'claimed' };
+      const row = statements.selectBatch.get(gatewayId, seq) as { body_sha256: Uint8Array; response_json: string };
+      return { kind: 'seen', bodySha256: new Uint8Array(row.body_sha256), responseJson: row.response_json };
+    },
+    async resolveMeters(meterIds: readonly string[]): Promise<Array<MeterBinding | null>> {
+      return meterIds.map((meterId) => bindingOf(statements.selectMeter.get(meterId)));
+    },
+    async insertReadings(rows: ReadingRows): Promise<Uint8Array> {
+      return insertSqliteReadings(statements, rows);
+    },
+    async recordBatchResponse(gatewayId: string, seq: number, responseJson: string): Promise<void> {
+      const changes = statements.updateBatch.run(responseJson, gatewayId, seq).changes;
+      if (changes !== 1) throw new Error(`batch (${gatewayId}, ${seq}) was not claimed in this transaction`);
+    },
+  };
+}
+
+function insertSqliteReadings(statements: Statements, rows: ReadingRows): Uint8Array {
+  const rowCount = rows.t.length;
+  const outcomes = new Uint8Array(rowCount);
+  for (let row = 0; row < rowCount; row++) {
+    const meterKey = rows.meterKey[row]!;
+    const tMs = rows.t[row]!;
+    const exportMWh = rows.x[row] === NO_EXPORT_MWH ? null : rows.x[row]!;
+    if (statements.insertReading.run(meterKey, tMs, rows.i[row]!, exportMWh).changes === 1) {
+      outcomes[row] = READING_STORED;
+      continue;
+    }
+    const stored = statements.selectReading.get(meterKey, tMs) as { i: bigint; x: bigint | null };
+    const same = stored.i === rows.i[row] && (stored.x ?? NO_EXPORT_MWH) === rows.x[row];
+    outcomes[row] = same ? READING_DUPLICATE : READING_CONFLICT;
+  }
+  return outcomes;
+}
+
+function bindingOf(row: SqlRow | undefined): MeterBinding | null {
+  if (row === undefined) return null;
+  return { meterKey: Number(row.meter_key), gatewayId: String(row.gateway_id), accountId: (row.account_id as string | null) ?? null };
+}
+
+export class SqliteReadingStore implements ReadingStore {
+  readonly kind = 'sqlite';
+  private readonly statements: Statements;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly database: SqliteDatabase, private readonly sealingKey: Uint8Array) {
+    assertSealingKey(sealingKey);
+    this.statements = prepareStatements(database);
+  }
+
+  /**
+   * Runs `work` after every earlier call has settled. Other sub-stores on the
+   * same connection write through it, so a write never lands inside an open
+   * ingest transaction.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  createGateway(gateway: NewGateway): Promise<void> {
+    assertGatewaySecret(gateway.secret);
+    const sealed = sealSecret(this.sealingKey, gateway.gatewayId, gateway.secret);
+    return this.exclusive(async () => {
+      this.statements.insertGateway.run(gateway.gatewayId, sealed, gateway.ownerPartyId, gateway.createdAtMs);
+    });
+  }
+
+  gateway(gatewayId: string): Promise<GatewayRecord | null> {
+    return this.exclusive(async () => {
+      const row = this.statements.selectGateway.get(gatewayId);
+      if (row === undefined) return null;
+      return {
+        gatewayId,
+        secret: openSealedSecret(this.sealingKey, gatewayId, row.secret_sealed as Uint8Array),
+        ownerPartyId: String(row.owner_party_id),
+        createdAtMs: Number(row.created_at_ms),
+      };
+    });
+  }
+
+  createMeter(assignment: MeterAssignment): Promise<number> {
+    return this.exclusive(async () => {
+      const result = this.statements.insertMeter.run(assignment.meterId, assignment.gatewayId, assignment.accountId ?? null);
+      return Number(result.lastInsertRowid);
+    });
+  }
+
+  bindMeter(assignment: MeterAssignment): Promise<void> {
+    return this.exclusive(async () => {
+      const changes = this.statements.updateMeter.run(assignment.gatewayId, assignment.accountId ?? null, assignment.meterId).changes;
+      if (changes !== 1) throw new RangeError(`unknown meter ${JSON.stringify(assignment.meterId)}`);
+    });
+  }
+
+  withIngestTransaction<T>(work: (transaction: IngestTransaction) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.database.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(sqliteTransaction(this.statements));
+        this.database.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.database.inTransaction) this.database.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  async *readingsForMeters(query: ReadingsQuery): AsyncIterable<ReadingChunk> {
+    const plan = planChunks(query);
+    for (const meterIds of plan.meterChunks) {
+      // One chunk is read in one go under the queue: a consistent snapshot, never mid-ingest.
+      yield await this.exclusive(async () => this.readChunk(meterIds, plan.fromMs, plan.toMs, plan.boundaryReadings));
+    }
+  }
+
+  private readChunk(meterIds: string[], fromMs: bigint, toMs: bigint, boundaryReadings: boolean): ReadingChunk {
+    const builder = new ChunkBuilder();
+    const { selectMeter, selectBefore, selectPeriod, selectAfter } = this.statements;
+    meterIds.forEach((meterId, meterIndex) => {
+      const binding = bindingOf(selectMeter.get(meterId));
+      if (binding === null) return;
+      const append = (row: unknown): void => {
+        const [tMs, importMWh, exportMWh] = row as [bigint, bigint, bigint | null];
+        builder.append(meterIndex, tMs, importMWh, exportMWh ?? NO_EXPORT_MWH);
+      };
+      if (boundaryReadings) {
+        const before = selectBefore.get(binding.meterKey, fromMs);
+        if (before !== undefined) append(before);
+      }
+      for (const row of selectPeriod.iterate(binding.meterKey, fromMs, toMs)) append(row);
+      if (boundaryReadings) {
+        const after = selectAfter.get(binding.meterKey, toMs);
+        if (after !== undefined) append(after);
+      }
+    });
+    return builder.finish(meterIds);
+  }
+
+  countReadings(): Promise<number> {
+    return this.exclusive(async () => Number(this.statements.countReadings.get()!.n));
+  }
+}
+
+export function openSqliteReadingStore(database: SqliteDatabase, sealingKey: Uint8Array): SqliteReadingStore {
+  return new SqliteReadingStore(database, sealingKey);
+}
