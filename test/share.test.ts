@@ -168,7 +168,6 @@ describe('SPEC §4 battery-sharing compensation: the domain', () => {
     ['Δt over 31 days', { durationMs: 2_678_400_001 }, 'SHARE_DURATION_MS_MAX'],
     ['C of 0 mWh', { capacityMWh: 0 }, 'SHARE_CAPACITY_MWH_MIN'],
     ['C over 10^12 mWh', { capacityMWh: 1_000_000_000_001 }, 'SHARE_CAPACITY_MWH_MAX'],
-    ['p over 100 per kWh', { price: '100.000001' }, 'SHARE_PRICE_MICRO_MAX'],
     ['α over 10^7 ppm', { alphaPpm: 10_000_001 }, 'SHARE_ALPHA_BETA_PPM_MAX'],
     ['β over 10^7 ppm', { betaPpm: 10_000_001 }, 'SHARE_ALPHA_BETA_PPM_MAX'],
     ['cRef over 10^9 ppm', { cRefPpm: 1_000_000_001 }, 'SHARE_CREF_PPM_MAX'],
@@ -195,7 +194,6 @@ describe('SPEC §4 battery-sharing compensation: the domain', () => {
     ['a negative E', { ...EVENT, energyMWh: -1 }],
     ['a negative Δt', { ...EVENT, durationMs: -3_600_000 }],
     ['a negative C', { ...EVENT, capacityMWh: -1 }],
-    ['a negative price', { ...EVENT, price: '-0.01' }],
     ['a negative α', { ...EVENT, alphaPpm: -1 }],
     ['a negative β', { ...EVENT, betaPpm: -1 }],
     ['a negative cRef', { ...EVENT, cRefPpm: -1 }],
@@ -232,7 +230,9 @@ describe('SPEC §4 battery-sharing compensation: the domain', () => {
     ['a leading +', '+0.3'],
     ['a bare fraction', '.3'],
     ['whitespace', ' 0.3'],
-    // 10^13 per kWh is 10^19 µ, past i64: not representable, so not a limit question.
+    // SPEC §1: a decimal string out of its range (0 … 100 per kWh) is invalid_amount.
+    ['a value over 100 per kWh', '100.000001'],
+    ['a negative value', '-0.01'],
     ['a value past i64 µ', '10000000000000'],
   ];
   for (const [what, price] of amounts) {

@@ -6,9 +6,10 @@
 // Error codes: a wrong type, a non-integer or unsafe integer, a negative
 // value, an empty or over-long occupant list, a share outside 1 … 10^6, an
 // id that is not a non-empty string → `invalid_input`; a non-negative E, Δt,
-// C, p, α, β or cRef outside its range, and cRatePpm > 10^9 or dodPpm > 10^7
-// → `limit_exceeded` naming the constant; a malformed price, or one past
-// ±9.2·10^12 per kWh (not representable as i64 µ) → `invalid_amount`.
+// C, α, β or cRef outside its range (and p in the column form), and
+// cRatePpm > 10^9 or dodPpm > 10^7 → `limit_exceeded` naming the constant;
+// a price string that is malformed or outside 0 … 100 → `invalid_amount`
+// (SPEC §1's rule for decimal strings, as for tariff prices).
 import { formatMicro, parseMicro } from '../decimal.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
 import { roundHalfEven } from '../exact.js';
@@ -240,7 +241,6 @@ function derivedLimitError(status: number, events: ShareEventColumns, event: num
 }
 
 const INTEGER_FIELDS = ['energyMWh', 'durationMs', 'capacityMWh', 'alphaPpm', 'betaPpm', 'cRefPpm'] as const;
-const I64_MAX = 2n ** 63n - 1n;
 
 /** SPEC §4 and §7 `share`: one event in its JSON form. */
 export function shareCompensation(input: unknown): ShareOutput {
@@ -248,9 +248,9 @@ export function shareCompensation(input: unknown): ShareOutput {
   const [energyMWh, durationMs, capacityMWh, alphaPpm, betaPpm, cRefPpm] = INTEGER_FIELDS.map((field) =>
     readInteger(record[field], field),
   ) as [bigint, bigint, bigint, bigint, bigint, bigint];
-  // Syntax here; the kernel owns the 0 … 100 bound. Beyond i64 µ a price
-  // is not representable at all: invalid_amount.
-  const priceMicroPerKWh = parseMicro(record['price'], 'price', -I64_MAX, I64_MAX);
+  // A decimal string out of its range is invalid_amount (SPEC §1), as for
+  // tariff prices; the column form's integer price gets limit_exceeded.
+  const priceMicroPerKWh = parseMicro(record['price'], 'price', 0n, limits.SHARE_PRICE_MICRO_MAX);
   const occupants = readOccupants(record['occupants']);
 
   const results = computeColumns(
