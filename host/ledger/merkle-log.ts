@@ -3,29 +3,19 @@
 // [index·2^level, (index+1)·2^level); level 0 holds leaf hashes. Appending
 // n leaves writes < 2n nodes; any root or proof for any size ≤ the log's
 // needs O(log n) stored nodes, read in one round trip.
-import { EMPTY_ROOT, type Hash } from './merkle.js';
+import { EMPTY_ROOT, perfectHeight, splitPoint, type Hash } from './merkle.js';
 import { fastNodeHash as nodeHash } from './sha256.js';
 import { nodeKey, type LedgerReader, type NodeRow } from '../store/ledger-store.js';
 
 export type NodeLookup = (level: number, index: number) => Hash;
 
-function isPowerOfTwo(width: number): boolean {
-  return width >= 1 && 2 ** Math.round(Math.log2(width)) === width;
-}
-
-/** The largest power of two strictly below `width` (≥ 2). */
-function splitPoint(width: number): number {
-  let k = 1;
-  while (k * 2 < width) k *= 2;
-  return k;
-}
-
 /** MTH of leaves [start, end): `start` is a multiple of the split width, as in every RFC 6962 recursion. */
 function rangeHash(read: NodeLookup, start: number, end: number): Hash {
   const width = end - start;
-  if (isPowerOfTwo(width)) return read(Math.log2(width), start / width);
+  const height = perfectHeight(width);
+  if (height >= 0) return read(height, start / width);
   const k = splitPoint(width);
-  return nodeHash(read(Math.log2(k), start / k), rangeHash(read, start + k, end));
+  return nodeHash(read(perfectHeight(k), start / k), rangeHash(read, start + k, end));
 }
 
 export function rootAt(read: NodeLookup, size: number): Hash {

@@ -24,8 +24,15 @@ export function nodeHash(left: Hash, right: Hash): Hash {
 
 export const EMPTY_ROOT: Hash = createHash('sha256').digest();
 
+/** log2(width) when width is a power of two (a perfect subtree), else -1. */
+export function perfectHeight(width: number): number {
+  let height = 0;
+  while (2 ** height < width) height += 1;
+  return 2 ** height === width ? height : -1;
+}
+
 /** The largest power of two strictly below n (n ≥ 2). */
-function splitPoint(n: number): number {
+export function splitPoint(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;
