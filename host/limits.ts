@@ -116,3 +116,22 @@ export const READINGS_METERS_PER_CHUNK_MAX = 5_000;
 /** Gateway secret, bytes: an HMAC key (SPEC §6), sealed at rest. */
 export const GATEWAY_SECRET_BYTES_MIN = 16;
 export const GATEWAY_SECRET_BYTES_MAX = 256;
+
+// HTTP API (docs/api.md).
+/** Party and gateway ids, in UTF-16 code units: they appear in URLs and headers. */
+export const API_ID_LENGTH_MAX = 128;
+/** Rows one list request returns (`?limit=`), and the default. */
+export const API_LIST_LIMIT_MAX = 1_000;
+export const API_LIST_LIMIT_DEFAULT = 100;
+/** Party display names, in UTF-16 code units. */
+export const API_PARTY_NAME_LENGTH_MAX = 200;
+/** Operator API request body, bytes: provisioning records are small. */
+export const API_BODY_BYTES_MAX = 64 * 1024;
+/** Gateway HMAC secrets the API generates, bytes. */
+export const API_GATEWAY_SECRET_BYTES = 32;
+/** Ingest batches one gateway may post per window (429 rate_limited beyond), and the window. */
+export const INGEST_BATCHES_PER_WINDOW_MAX = 600;
+export const INGEST_RATE_WINDOW_MS = 60_000;
+/** Event-loop delay above which ingest answers 503 overloaded, and the retry-after it sends. */
+export const INGEST_EVENT_LOOP_DELAY_MS_MAX = 1_000;
+export const INGEST_RETRY_AFTER_S = 10;

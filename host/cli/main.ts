@@ -14,12 +14,22 @@ const COMMANDS: Readonly<Record<string, (input: unknown) => unknown>> = {
   share: shareCompensation,
 };
 
+// Long-running and store commands, loaded on demand so the computations never load Fastify.
+const SERVICE_COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = {
+  serve: async (args) => (await import('../server/commands.js')).serve(args),
+  init: async (args) => (await import('../server/commands.js')).init(args),
+};
+
 const USAGE = `usage: gridsettle <command> < input.json
 
 commands (JSON on stdin, JSON on stdout; SPEC.md §7):
   aggregate   meter readings -> interval energy and unassigned energy
   price       interval energy + tariff -> statement
   share       battery-sharing event -> weighted compensation and its split
+
+service commands (docs/api.md):
+  serve [--port N] [--host H] [--db PATH]   the HTTP API (GRIDSETTLE_SECRET_KEY; GRIDSETTLE_PG_URL for PostgreSQL)
+  init [--db PATH] [--party ID]             create the first operator party; prints its API key once
 
 exit codes: 0 ok, 2 bad input ({"error":{"code","message"}} on stderr), 1 internal error`;
 
@@ -66,6 +76,15 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === '--version' || command === '-v') {
     process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const service = SERVICE_COMMANDS[command];
+  if (service !== undefined) {
+    try {
+      process.exitCode = await service(argv.slice(1));
+    } catch (error) {
+      fail(EXIT_INTERNAL, 'internal', (error as Error).stack ?? String(error));
+    }
     return;
   }
   const compute = COMMANDS[command];

@@ -1,0 +1,74 @@
+// Meters: the operator registers a meter on a gateway, owned by a party and
+// optionally bound to a ledger account. A party sees the meters it owns and
+// those on gateways it owns; operators and regulators see all.
+import type { FastifyInstance } from 'fastify';
+import type { OwnedMeter } from '../store/party-store.js';
+import { bearerAuth, callerOf, listScopeOf, notFoundUnlessVisible, requireOperator } from './auth.js';
+import type { ApiContext } from './context.js';
+import { ApiError } from './errors.js';
+import { authErrorResponses, bearerSecurity, errorSchema, idSchema, listQuerySchema, meterIdSchema, type ListQuery } from './schemas.js';
+
+const meterSchema = {
+  type: 'object',
+  required: ['meterId', 'gatewayId', 'partyId', 'accountId'],
+  properties: {
+    meterId: { type: 'string' }, gatewayId: idSchema,
+    partyId: { type: ['string', 'null'] }, accountId: { type: ['string', 'null'] },
+  },
+} as const;
+
+const newMeterSchema = {
+  type: 'object',
+  required: ['meterId', 'gatewayId', 'partyId'],
+  additionalProperties: false,
+  properties: { meterId: meterIdSchema, gatewayId: idSchema, partyId: idSchema, accountId: idSchema },
+} as const;
+
+interface NewMeterBody {
+  meterId: string;
+  gatewayId: string;
+  partyId: string;
+  accountId?: string;
+}
+
+export async function metersPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {
+  const { parties, readings } = context.store;
+  app.addHook('onRequest', bearerAuth(parties));
+
+  app.post<{ Body: NewMeterBody }>('/v1/meters', {
+    schema: {
+      summary: 'Register a meter on a gateway for a party (operator)', tags: ['meters'], security: bearerSecurity, body: newMeterSchema,
+      response: { 201: { type: 'object', required: ['meter'], properties: { meter: meterSchema } }, 409: errorSchema, ...authErrorResponses },
+    },
+  }, async (request, reply) => {
+    requireOperator(request);
+    const { meterId, gatewayId, partyId } = request.body;
+    if ((await readings.gateway(gatewayId)) === null) throw new ApiError('invalid_request', `body/gatewayId: gateway ${gatewayId} does not exist`);
+    if ((await parties.party(partyId)) === null) throw new ApiError('invalid_request', `body/partyId: party ${partyId} does not exist`);
+    const meter: OwnedMeter = { meterId, gatewayId, partyId, accountId: request.body.accountId ?? null };
+    await parties.createOwnedMeter(meter);
+    return reply.code(201).send({ meter });
+  });
+
+  app.get<{ Querystring: ListQuery }>('/v1/meters', {
+    schema: {
+      summary: 'List meters visible to the caller', tags: ['meters'], security: bearerSecurity, querystring: listQuerySchema,
+      response: { 200: { type: 'object', required: ['meters'], properties: { meters: { type: 'array', items: meterSchema } } }, ...authErrorResponses },
+    },
+  }, async (request) => ({ meters: await parties.listMeters(listScopeOf(request), request.query.limit) }));
+
+  app.get<{ Params: { meterId: string } }>('/v1/meters/:meterId', {
+    schema: {
+      summary: 'One meter (its party, its gateway owner, operators, regulators)', tags: ['meters'], security: bearerSecurity,
+      params: { type: 'object', required: ['meterId'], properties: { meterId: meterIdSchema } },
+      response: { 200: { type: 'object', required: ['meter'], properties: { meter: meterSchema } }, ...authErrorResponses },
+    },
+  }, async (request) => {
+    const { meterId } = request.params;
+    const meter = await parties.meter(meterId);
+    if (meter === null) throw new ApiError('not_found', `meter ${meterId} not found`);
+    const gateway = await readings.gateway(meter.gatewayId);
+    notFoundUnlessVisible(callerOf(request), [meter.partyId, gateway?.ownerPartyId ?? null], `meter ${meterId}`);
+    return { meter };
+  });
+}

@@ -1,0 +1,121 @@
+// Parties and their API keys (SPEC §5 roles). The operator creates parties
+// and keys; every party reads itself and may issue itself another key;
+// operators and regulators read all parties.
+import type { FastifyInstance } from 'fastify';
+import { API_PARTY_NAME_LENGTH_MAX } from '../limits.js';
+import { PARTY_ROLES, type Party, type PartyRole } from '../store/party-store.js';
+import { bearerAuth, callerOf, createApiKey, notFoundUnlessVisible, readsAll, requireOperator } from './auth.js';
+import type { ApiContext } from './context.js';
+import { ApiError } from './errors.js';
+import { authErrorResponses, bearerSecurity, errorSchema, idSchema, listQuerySchema, type ListQuery } from './schemas.js';
+
+const partySchema = {
+  type: 'object',
+  required: ['partyId', 'name', 'role', 'createdAtMs'],
+  properties: { partyId: idSchema, name: { type: 'string' }, role: { type: 'string', enum: PARTY_ROLES }, createdAtMs: { type: 'integer' } },
+} as const;
+
+const newPartySchema = {
+  type: 'object',
+  required: ['partyId', 'name', 'role'],
+  additionalProperties: false,
+  properties: { partyId: idSchema, name: { type: 'string', minLength: 1, maxLength: API_PARTY_NAME_LENGTH_MAX }, role: { type: 'string', enum: PARTY_ROLES } },
+} as const;
+
+const partyParamsSchema = { type: 'object', required: ['partyId'], properties: { partyId: idSchema } } as const;
+
+const keySummarySchema = {
+  type: 'object',
+  required: ['keyId', 'partyId', 'createdAtMs'],
+  properties: { keyId: { type: 'string' }, partyId: idSchema, createdAtMs: { type: 'integer' } },
+} as const;
+
+const issuedKeySchema = {
+  type: 'object',
+  required: ['keyId', 'partyId', 'apiKey'],
+  properties: { keyId: { type: 'string' }, partyId: idSchema, apiKey: { type: 'string', description: 'shown once; only its SHA-256 is stored' } },
+} as const;
+
+interface PartyParams {
+  partyId: string;
+}
+
+async function visibleParty(context: ApiContext, caller: Party, partyId: string): Promise<Party> {
+  notFoundUnlessVisible(caller, [partyId], `party ${partyId}`);
+  const party = await context.store.parties.party(partyId);
+  if (party === null) throw new ApiError('not_found', `party ${partyId} not found`);
+  return party;
+}
+
+export async function partiesPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {
+  const { parties } = context.store;
+  app.addHook('onRequest', bearerAuth(parties));
+
+  app.post<{ Body: { partyId: string; name: string; role: PartyRole } }>('/v1/parties', {
+    schema: {
+      summary: 'Create a party (operator)', tags: ['parties'], security: bearerSecurity, body: newPartySchema,
+      response: { 201: { type: 'object', required: ['party'], properties: { party: partySchema } }, 409: errorSchema, ...authErrorResponses },
+    },
+  }, async (request, reply) => {
+    requireOperator(request);
+    const party: Party = { ...request.body, createdAtMs: context.nowMs() };
+    await parties.createParty(party);
+    return reply.code(201).send({ party });
+  });
+
+  app.get<{ Querystring: ListQuery }>('/v1/parties', {
+    schema: {
+      summary: 'List parties: all for operators and regulators, else only the caller', tags: ['parties'], security: bearerSecurity,
+      querystring: listQuerySchema,
+      response: { 200: { type: 'object', required: ['parties'], properties: { parties: { type: 'array', items: partySchema } } }, ...authErrorResponses },
+    },
+  }, async (request) => {
+    const caller = callerOf(request);
+    return { parties: readsAll(caller) ? await parties.listParties(request.query.limit) : [caller] };
+  });
+
+  app.get('/v1/parties/me', {
+    schema: {
+      summary: 'The calling party', tags: ['parties'], security: bearerSecurity,
+      response: { 200: { type: 'object', required: ['party'], properties: { party: partySchema } }, ...authErrorResponses },
+    },
+  }, async (request) => ({ party: callerOf(request) }));
+
+  app.get<{ Params: PartyParams }>('/v1/parties/:partyId', {
+    schema: {
+      summary: 'One party (itself, or any for operators and regulators)', tags: ['parties'], security: bearerSecurity, params: partyParamsSchema,
+      response: { 200: { type: 'object', required: ['party'], properties: { party: partySchema } }, ...authErrorResponses },
+    },
+  }, async (request) => ({ party: await visibleParty(context, callerOf(request), request.params.partyId) }));
+
+  keyRoutes(app, context);
+}
+
+function keyRoutes(app: FastifyInstance, context: ApiContext): void {
+  const { parties } = context.store;
+  app.post<{ Params: PartyParams }>('/v1/parties/:partyId/keys', {
+    schema: {
+      summary: 'Issue an API key for a party (operator, or the party itself); the key is shown once', tags: ['parties'],
+      security: bearerSecurity, params: partyParamsSchema,
+      response: { 201: issuedKeySchema, ...authErrorResponses },
+    },
+  }, async (request, reply) => {
+    const caller = callerOf(request);
+    const { partyId } = request.params;
+    // A write aimed at another party's resource answers like a read: 404, so existence does not leak.
+    if (caller.role !== 'operator' && caller.partyId !== partyId) throw new ApiError('not_found', `party ${partyId} not found`);
+    if ((await parties.party(partyId)) === null) throw new ApiError('not_found', `party ${partyId} not found`);
+    const issued = await createApiKey(parties, partyId, context.nowMs());
+    return reply.code(201).send({ keyId: issued.keyId, partyId, apiKey: issued.apiKey });
+  });
+
+  app.get<{ Params: PartyParams }>('/v1/parties/:partyId/keys', {
+    schema: {
+      summary: "A party's API keys (ids only; keys are never shown again)", tags: ['parties'], security: bearerSecurity, params: partyParamsSchema,
+      response: { 200: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: keySummarySchema } } }, ...authErrorResponses },
+    },
+  }, async (request) => {
+    const party = await visibleParty(context, callerOf(request), request.params.partyId);
+    return { keys: await parties.listApiKeys(party.partyId) };
+  });
+}

@@ -1,0 +1,75 @@
+// The server's store: the reading and party sub-stores over one connection
+// (SQLite file) or one pool (PostgreSQL), migrated on open.
+import { openSqlite, type SqliteDatabase } from './sqlite.js';
+import { openPostgres, type PostgresSql } from './postgres.js';
+import { migratePostgres, migrateSqlite } from './migrate.js';
+import { openSqliteReadingStore } from './sqlite/readings.js';
+import { openPostgresReadingStore } from './postgres/readings.js';
+import { SqlitePartyStore } from './sqlite/parties.js';
+import { PostgresPartyStore } from './postgres/parties.js';
+import type { ReadingStore } from './reading-store.js';
+import type { PartyStore } from './party-store.js';
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly readings: ReadingStore;
+  readonly parties: PartyStore;
+  /** Resolves when the database answers a query (readiness). */
+  ping(): Promise<void>;
+  /** Closes the connection or pool this store opened. */
+  close(): Promise<void>;
+}
+
+export type StoreLocation = { sqlitePath: string } | { postgresUrl: string; schema?: string };
+
+/** Sub-stores over an open SQLite connection; `close` closes it. */
+export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array): Store {
+  const readings = openSqliteReadingStore(database, sealingKey);
+  return {
+    kind: 'sqlite',
+    readings,
+    parties: new SqlitePartyStore(database, (work) => readings.exclusive(work)),
+    ping: async () => {
+      database.prepare('SELECT 1').get();
+    },
+    close: async () => {
+      // Waits for the queued writes (an in-flight ingest) before closing.
+      await readings.exclusive(async () => database.close());
+    },
+  };
+}
+
+/** Sub-stores over a PostgreSQL pool; `close` ends it. */
+export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Store {
+  return {
+    kind: 'postgres',
+    readings: openPostgresReadingStore(sql, sealingKey),
+    parties: new PostgresPartyStore(sql),
+    ping: async () => {
+      await sql`SELECT 1`;
+    },
+    close: () => sql.end(),
+  };
+}
+
+/** Opens and migrates the store at `location`. */
+export async function openStore(location: StoreLocation, sealingKey: Uint8Array): Promise<Store> {
+  if ('sqlitePath' in location) {
+    const database = openSqlite(location.sqlitePath);
+    try {
+      migrateSqlite(database);
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+    return storeOverSqlite(database, sealingKey);
+  }
+  const sql = openPostgres(location.postgresUrl, location.schema === undefined ? {} : { schema: location.schema });
+  try {
+    await migratePostgres(sql);
+  } catch (error) {
+    await sql.end();
+    throw error;
+  }
+  return storeOverPostgres(sql, sealingKey);
+}

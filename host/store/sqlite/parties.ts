@@ -1,0 +1,128 @@
+// PartyStore on SQLite. Writes go through the reading store's queue on the
+// same connection (a write must not land inside an open ingest transaction);
+// reads are single synchronous statements and need no queue.
+import type { Statement } from 'better-sqlite3';
+import type { SqliteDatabase } from '../sqlite.js';
+import {
+  rethrowDuplicate, type ApiKeySummary, type GatewaySummary, type ListScope, type NewApiKey, type OwnedMeter,
+  type Party, type PartyRole, type PartyStore,
+} from '../party-store.js';
+
+type SqlRow = Record<string, unknown>;
+export type Serialise = <T>(work: () => Promise<T>) => Promise<T>;
+
+const METER_COLUMNS = 'm.id AS meter_id, m.gateway_id, m.account_id, o.party_id';
+
+function prepareStatements(database: SqliteDatabase) {
+  const prepare = (text: string): Statement<unknown[], SqlRow> => database.prepare(text);
+  return {
+    insertParty: prepare('INSERT INTO parties (id, name, role, created_at_ms) VALUES (?, ?, ?, ?)'),
+    selectParty: prepare('SELECT id, name, role, created_at_ms FROM parties WHERE id = ?'),
+    listParties: prepare('SELECT id, name, role, created_at_ms FROM parties ORDER BY id LIMIT ?'),
+    countParties: prepare('SELECT count(*) AS n FROM parties WHERE role = ?'),
+    insertKey: prepare('INSERT INTO api_keys (id, party_id, key_sha256, created_at_ms) VALUES (?, ?, ?, ?)'),
+    partyByKey: prepare(
+      'SELECT p.id, p.name, p.role, p.created_at_ms FROM api_keys k JOIN parties p ON p.id = k.party_id WHERE k.key_sha256 = ?',
+    ),
+    listKeys: prepare('SELECT id, party_id, created_at_ms FROM api_keys WHERE party_id = ? ORDER BY id'),
+    listAllGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways ORDER BY id LIMIT ?'),
+    listOwnGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways WHERE owner_party_id = ? ORDER BY id LIMIT ?'),
+    insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id) VALUES (?, ?, ?)'),
+    insertOwner: prepare('INSERT INTO meter_owners (meter_id, party_id) VALUES (?, ?)'),
+    selectMeter: prepare(`SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id WHERE m.id = ?`),
+    listAllMeters: prepare(`SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id ORDER BY m.id LIMIT ?`),
+    listOwnMeters: prepare(
+      `SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id
+       WHERE o.party_id = ? OR m.gateway_id IN (SELECT id FROM gateways WHERE owner_party_id = ?) ORDER BY m.id LIMIT ?`,
+    ),
+  };
+}
+
+export function partyOf(row: SqlRow): Party {
+  return { partyId: String(row.id), name: String(row.name), role: row.role as PartyRole, createdAtMs: Number(row.created_at_ms) };
+}
+
+export function gatewayOf(row: SqlRow): GatewaySummary {
+  return { gatewayId: String(row.id), ownerPartyId: String(row.owner_party_id), createdAtMs: Number(row.created_at_ms) };
+}
+
+export function meterOf(row: SqlRow): OwnedMeter {
+  return {
+    meterId: String(row.meter_id),
+    gatewayId: String(row.gateway_id),
+    partyId: (row.party_id as string | null) ?? null,
+    accountId: (row.account_id as string | null) ?? null,
+  };
+}
+
+export class SqlitePartyStore implements PartyStore {
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  constructor(private readonly database: SqliteDatabase, private readonly serialise: Serialise) {
+    this.statements = prepareStatements(database);
+  }
+
+  createParty(party: Party): Promise<void> {
+    return rethrowDuplicate(`party ${party.partyId}`, () => this.serialise(async () => {
+      this.statements.insertParty.run(party.partyId, party.name, party.role, party.createdAtMs);
+    }));
+  }
+
+  async party(partyId: string): Promise<Party | null> {
+    const row = this.statements.selectParty.get(partyId);
+    return row === undefined ? null : partyOf(row);
+  }
+
+  async listParties(limit: number): Promise<Party[]> {
+    return this.statements.listParties.all(limit).map(partyOf);
+  }
+
+  async countParties(role: PartyRole): Promise<number> {
+    return Number(this.statements.countParties.get(role)!.n);
+  }
+
+  createApiKey(key: NewApiKey): Promise<void> {
+    return rethrowDuplicate(`key ${key.keyId}`, () => this.serialise(async () => {
+      this.statements.insertKey.run(key.keyId, key.partyId, key.keySha256, key.createdAtMs);
+    }));
+  }
+
+  async partyByKeySha256(keySha256: Uint8Array): Promise<Party | null> {
+    const row = this.statements.partyByKey.get(keySha256);
+    return row === undefined ? null : partyOf(row);
+  }
+
+  async listApiKeys(partyId: string): Promise<ApiKeySummary[]> {
+    return this.statements.listKeys.all(partyId).map((row) => ({
+      keyId: String(row.id), partyId: String(row.party_id), createdAtMs: Number(row.created_at_ms),
+    }));
+  }
+
+  async listGateways(scope: ListScope, limit: number): Promise<GatewaySummary[]> {
+    const rows = scope.kind === 'all'
+      ? this.statements.listAllGateways.all(limit)
+      : this.statements.listOwnGateways.all(scope.partyId, limit);
+    return rows.map(gatewayOf);
+  }
+
+  createOwnedMeter(meter: OwnedMeter): Promise<void> {
+    return rethrowDuplicate(`meter ${meter.meterId}`, () => this.serialise(async () => {
+      this.database.transaction(() => {
+        this.statements.insertMeter.run(meter.meterId, meter.gatewayId, meter.accountId);
+        if (meter.partyId !== null) this.statements.insertOwner.run(meter.meterId, meter.partyId);
+      }).immediate();
+    }));
+  }
+
+  async meter(meterId: string): Promise<OwnedMeter | null> {
+    const row = this.statements.selectMeter.get(meterId);
+    return row === undefined ? null : meterOf(row);
+  }
+
+  async listMeters(scope: ListScope, limit: number): Promise<OwnedMeter[]> {
+    const rows = scope.kind === 'all'
+      ? this.statements.listAllMeters.all(limit)
+      : this.statements.listOwnMeters.all(scope.partyId, scope.partyId, limit);
+    return rows.map(meterOf);
+  }
+}
