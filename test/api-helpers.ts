@@ -10,10 +10,14 @@ import { initOperator } from '../host/server/init.js';
 import { encodeColumnarBatch, type GatewayFrame } from '../host/ingest/encode.js';
 import { signBatch } from '../host/ingest/signature.js';
 import type { BackendFactory, FreshBackend } from './store-backends.js';
+import { generateLedgerSigner } from '../host/ledger/blocks.js';
 
 export const NOW_MS = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 export const SEALING_KEY = new Uint8Array(32).fill(9);
 export const MSGPACK = 'application/msgpack';
+/** Signs the blocks of every test app; the sweep is off so that tests choose when expiry runs. */
+export const LEDGER_SIGNER = generateLedgerSigner();
+export const LEDGER_TEST_OPTIONS = { ledgerSigner: LEDGER_SIGNER, ledgerExpirySweepMs: 0 } as const;
 
 export interface ApiFixture {
   app: FastifyInstance;
@@ -30,7 +34,7 @@ export function storeOn(fresh: FreshBackend): Store {
 export async function openApi(backend: BackendFactory, options: AppOptions = {}): Promise<ApiFixture> {
   const fresh = await backend.open();
   const store = storeOn(fresh);
-  const app = await buildApp({ store, logger: false, nowMs: () => NOW_MS, ...options });
+  const app = await buildApp({ store, logger: false, nowMs: () => NOW_MS, ...LEDGER_TEST_OPTIONS, ...options });
   const { apiKey } = await initOperator(store, NOW_MS);
   return {
     app, store, fresh, operatorKey: apiKey,

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../host/api/app.js';
 import { signBatch } from '../host/ingest/signature.js';
 import { storeBackends } from './store-backends.js';
-import { NOW_MS, MSGPACK, assertError, columnar, frame, openApi, postBatch, provision, storeOn, type ApiFixture, type Provisioned } from './api-helpers.js';
+import { LEDGER_TEST_OPTIONS, NOW_MS, MSGPACK, assertError, columnar, frame, openApi, postBatch, provision, storeOn, type ApiFixture, type Provisioned } from './api-helpers.js';
 
 const sqlite = storeBackends()[0]!;
 
@@ -25,7 +25,7 @@ describe('operations routes', () => {
 
   it('/readyz is 503 not_ready when the store does not answer, while /healthz stays 200', async () => {
     const fresh = await sqlite.open();
-    const app = await buildApp({ store: storeOn(fresh), logger: false });
+    const app = await buildApp({ store: storeOn(fresh), logger: false, ...LEDGER_TEST_OPTIONS });
     try {
       if (fresh.kind !== 'sqlite') throw new Error('expected SQLite');
       fresh.database.close();

@@ -2,56 +2,31 @@
 // SQLite file: a 202 survives SIGKILL right after it (SPEC §6 "202 only after
 // the batch is durable"), and SIGTERM lets an in-flight batch finish.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { openStore } from '../host/store/open-store.js';
 import { sealingKeyFromHex } from '../host/api/config.js';
 import { signBatch } from '../host/ingest/signature.js';
 import { encodeColumnarBatch } from '../host/ingest/encode.js';
+import { generateLedgerKeyText } from '../host/ledger/keys.js';
+import { CLI, startServe, type ServeProcess } from './serve-process.js';
 
-const CLI = new URL('../host/cli/main.js', import.meta.url).pathname;
 const SECRET_KEY_HEX = 'a1'.repeat(32);
+const LEDGER_KEY = generateLedgerKeyText().privateKeyBase64;
 const childEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, GRIDSETTLE_SECRET_KEY: SECRET_KEY_HEX };
+  const env: NodeJS.ProcessEnv = { ...process.env, GRIDSETTLE_SECRET_KEY: SECRET_KEY_HEX, GRIDSETTLE_LEDGER_KEY: LEDGER_KEY };
   delete env.GRIDSETTLE_PG_URL; // these tests are about the SQLite file
   return env;
 };
 
-interface Server {
-  child: ChildProcessWithoutNullStreams;
-  baseUrl: string;
-  /** Resolves on the first log line whose msg matches. */
-  logged(pattern: RegExp): Promise<void>;
-}
+type Server = ServeProcess;
 
-async function startServer(dbPath: string): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', dbPath], { env: childEnv() });
-  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
-  let baseUrl: string | null = null;
-  let listening: () => void = () => {};
-  const ready = new Promise<void>((resolve) => { listening = resolve; });
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const msg = String((JSON.parse(line) as { msg?: unknown }).msg ?? '');
-    const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(msg);
-    if (match !== null && baseUrl === null) {
-      baseUrl = match[1]!;
-      listening();
-    }
-    for (const waiter of waiters.filter((candidate) => candidate.pattern.test(msg))) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve();
-    }
-  });
-  await ready;
-  return {
-    child, baseUrl: baseUrl!,
-    logged: (pattern) => new Promise((resolve) => waiters.push({ pattern, resolve })),
-  };
+function startServer(dbPath: string): Promise<Server> {
+  return startServe(['--db', dbPath], childEnv());
 }
 
 function api(server: Server, apiKey: string, method: string, path: string, body?: object): Promise<Response> {

@@ -5,7 +5,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { API_BODY_BYTES_MAX } from '../limits.js';
 import { openStore, type Store } from '../store/open-store.js';
-import { sealingKeyFromHex, storeLocationOf, SECRET_KEY_ENV, type LocationOptions } from './config.js';
+import { ledgerSignerFromEnv, sealingKeyFromHex, storeLocationOf, SECRET_KEY_ENV, type LocationOptions } from './config.js';
+import { Ledger } from '../ledger/ledger.js';
+import type { LedgerSigner } from '../ledger/blocks.js';
+import { LEDGER_EXPIRY_SWEEP_INTERVAL_MS } from '../limits.js';
+import { ledgerPlugin } from './ledger.js';
 import type { ApiContext } from './context.js';
 import { errorReplyOf } from './errors.js';
 import { gatewaysPlugin } from './gateways.js';
@@ -25,6 +29,12 @@ export interface AppOptions extends LocationOptions {
   /** Server clock, epoch ms (tests pin it). */
   nowMs?: () => number;
   ingest?: IngestOptions;
+  /** Signs ledger blocks; default: GRIDSETTLE_LEDGER_KEY (base64 PKCS#8 DER, Ed25519). */
+  ledgerSigner?: LedgerSigner;
+  /** Records per automatic block seal (tests use small blocks). */
+  ledgerRecordsPerBlock?: number;
+  /** How often pending transfers past their timeout are voided; 0: never (tests). */
+  ledgerExpirySweepMs?: number;
 }
 
 async function storeOf(options: AppOptions): Promise<{ store: Store; owned: boolean }> {
@@ -37,7 +47,7 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'gridsettle', version: '0.1.0', description: 'Meter ingest (SPEC §6), parties and provisioning (SPEC §5). See docs/api.md.' },
+      info: { title: 'gridsettle', version: '0.1.0', description: 'Meter ingest (SPEC §6), parties and provisioning, the verifiable ledger (SPEC §5). See docs/api.md.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -59,7 +69,24 @@ function installErrorHandling(app: FastifyInstance, metrics: ApiMetrics): void {
   });
 }
 
+/** Voids expired pendings every `intervalMs` (SPEC §5 "expiry voids"); every host may sweep, the ledger lock serialises them. */
+function startExpirySweep(app: FastifyInstance, ledger: Ledger, nowMs: () => number, intervalMs: number): void {
+  if (intervalMs <= 0) return;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    sweeping = ledger.expirePending(nowMs()).catch((error: unknown) => app.log.error({ err: error }, 'ledger expiry sweep failed'));
+  }, intervalMs);
+  timer.unref();
+  // preClose runs before the onClose hook that closes an owned store, so no sweep outlives the connection.
+  app.addHook('preClose', async () => {
+    clearInterval(timer);
+    await sweeping;
+  });
+}
+
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
+  // The key is checked before the store opens, so a bad key leaves nothing open.
+  if (options.ledgerSigner === undefined) options = { ...options, ledgerSigner: ledgerSignerFromEnv() };
   const { store, owned } = await storeOf(options);
   try {
     return await assemble(store, owned, options);
@@ -79,7 +106,10 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   app.decorateRequest('caller', null);
   if (owned) app.addHook('onClose', async () => store.close());
   const metrics = new ApiMetrics();
-  const context: ApiContext = { store, metrics, nowMs: options.nowMs ?? Date.now };
+  const nowMs = options.nowMs ?? Date.now;
+  const ledgerOptions = options.ledgerRecordsPerBlock === undefined ? {} : { recordsPerBlock: options.ledgerRecordsPerBlock };
+  const ledger = new Ledger(store.ledger, options.ledgerSigner!, ledgerOptions);
+  const context: ApiContext = { store, metrics, ledger, nowMs };
   installErrorHandling(app, metrics);
   await registerDocs(app);
   await app.register(operationsPlugin, context);
@@ -87,5 +117,7 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   await app.register(gatewaysPlugin, context);
   await app.register(metersPlugin, context);
   await app.register(ingestPlugin, { ...context, ingest: options.ingest ?? {} });
+  await app.register(ledgerPlugin, context);
+  startExpirySweep(app, ledger, nowMs, options.ledgerExpirySweepMs ?? LEDGER_EXPIRY_SWEEP_INTERVAL_MS);
   return app;
 }

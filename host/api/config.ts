@@ -1,10 +1,15 @@
 // Configuration shared by buildApp, `gridsettle serve` and `gridsettle init`:
 // where the store is and the key that seals gateway secrets (docs/api.md).
+import type { KeyObject } from 'node:crypto';
+import type { LedgerSigner } from '../ledger/blocks.js';
+import { ledgerPublicKeyFrom, ledgerSignerFromBase64 } from '../ledger/keys.js';
 import type { StoreLocation } from '../store/open-store.js';
 
 export const SQLITE_PATH_DEFAULT = './data/gridsettle.db';
 export const SECRET_KEY_ENV = 'GRIDSETTLE_SECRET_KEY';
 export const PG_URL_ENV = 'GRIDSETTLE_PG_URL';
+export const LEDGER_KEY_ENV = 'GRIDSETTLE_LEDGER_KEY';
+export const LEDGER_PUBLIC_KEY_ENV = 'GRIDSETTLE_LEDGER_PUBLIC_KEY';
 const SEALING_KEY_HEX_PATTERN = /^[0-9a-fA-F]{64}$/;
 
 export class ConfigError extends Error {
@@ -30,4 +35,24 @@ export interface LocationOptions {
 export function storeLocationOf(options: LocationOptions): StoreLocation {
   if (options.postgresUrl !== undefined && options.postgresUrl !== '') return { postgresUrl: options.postgresUrl };
   return { sqlitePath: options.sqlitePath ?? SQLITE_PATH_DEFAULT };
+}
+
+/** The block signer from GRIDSETTLE_LEDGER_KEY (base64 PKCS#8 DER of an Ed25519 key). */
+export function ledgerSignerFromEnv(text = process.env[LEDGER_KEY_ENV], source = LEDGER_KEY_ENV): LedgerSigner {
+  if (text === undefined || text === '') throw new ConfigError(`${source} is not set: base64 PKCS#8 DER of an Ed25519 key (gridsettle init prints a fresh one)`);
+  try {
+    return ledgerSignerFromBase64(text);
+  } catch (error) {
+    throw new ConfigError(`${source}: ${(error as Error).message}`);
+  }
+}
+
+/** The key that checks block signatures: GRIDSETTLE_LEDGER_PUBLIC_KEY (SPKI DER base64 or PEM), else derived from GRIDSETTLE_LEDGER_KEY. */
+export function ledgerPublicKeyFromEnv(publicText = process.env[LEDGER_PUBLIC_KEY_ENV], source = LEDGER_PUBLIC_KEY_ENV): KeyObject {
+  if (publicText === undefined || publicText === '') return ledgerSignerFromEnv().publicKey;
+  try {
+    return ledgerPublicKeyFrom(publicText);
+  } catch (error) {
+    throw new ConfigError(`${source}: ${(error as Error).message}`);
+  }
 }

@@ -1,10 +1,13 @@
 // What every API plugin receives from buildApp.
 import type { Store } from '../store/open-store.js';
 import type { ApiMetrics } from './metrics.js';
+import type { Ledger } from '../ledger/ledger.js';
 
 export interface ApiContext {
   store: Store;
   metrics: ApiMetrics;
+  /** The ledger over `store.ledger`, signing blocks with the configured key. */
+  ledger: Ledger;
   /** Server clock, epoch ms (tests pin it). */
   nowMs(): number;
 }

@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, (input: unknown) => unknown>> = {
 const SERVICE_COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = {
   serve: async (args) => (await import('../server/commands.js')).serve(args),
   init: async (args) => (await import('../server/commands.js')).init(args),
+  'verify-ledger': async (args) => (await import('../server/verify-ledger.js')).verifyLedgerCommand(args),
 };
 
 const USAGE = `usage: gridsettle <command> < input.json
@@ -30,8 +31,13 @@ commands (JSON on stdin, JSON on stdout; SPEC.md §7):
 service commands (docs/api.md):
   serve [--port N] [--host H] [--db PATH]   the HTTP API (GRIDSETTLE_SECRET_KEY; GRIDSETTLE_PG_URL for PostgreSQL)
   init [--db PATH] [--party ID]             create the first operator party; prints its API key once
+                                            (and GRIDSETTLE_SECRET_KEY / GRIDSETTLE_LEDGER_KEY when they are not set)
+  verify-ledger [--db PATH] [--public-key FILE]
+                                            re-check every ledger record, tree node, block and balance; prints a JSON report
+                                            (GRIDSETTLE_LEDGER_PUBLIC_KEY or GRIDSETTLE_LEDGER_KEY when no --public-key)
 
-exit codes: 0 ok, 2 bad input ({"error":{"code","message"}} on stderr), 1 internal error`;
+exit codes: 0 ok, 2 bad input ({"error":{"code","message"}} on stderr), 1 internal error,
+            3 verify-ledger found a record that does not match (the report names it)`;
 
 const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL = 1;

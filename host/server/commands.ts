@@ -3,7 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../api/app.js';
-import { ConfigError, PG_URL_ENV, SECRET_KEY_ENV, sealingKeyFromHex, storeLocationOf, type LocationOptions } from '../api/config.js';
+import {
+  ConfigError, LEDGER_KEY_ENV, PG_URL_ENV, SECRET_KEY_ENV, ledgerSignerFromEnv, sealingKeyFromHex, storeLocationOf, type LocationOptions,
+} from '../api/config.js';
+import { generateLedgerKeyText, publicKeyBase64 } from '../ledger/keys.js';
 import { openStore } from '../store/open-store.js';
 import { AlreadyInitialisedError, FIRST_OPERATOR_ID, initOperator } from './init.js';
 
@@ -18,7 +21,7 @@ function failInput(code: string, message: string): number {
 }
 
 /** Bad flags and configuration exit 2 with a catalogue-shaped error; anything else propagates (exit 1). */
-async function withInputErrors(run: () => Promise<number>): Promise<number> {
+export async function withInputErrors(run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (error) {
@@ -29,7 +32,7 @@ async function withInputErrors(run: () => Promise<number>): Promise<number> {
   }
 }
 
-function locationOf(db: string | undefined): LocationOptions {
+export function locationOf(db: string | undefined): LocationOptions {
   const location: LocationOptions = {};
   const postgresUrl = process.env[PG_URL_ENV];
   if (postgresUrl !== undefined && postgresUrl !== '') location.postgresUrl = postgresUrl;
@@ -50,7 +53,8 @@ export function serve(args: string[]): Promise<number> {
     const port = portOf(values.port ?? process.env.GRIDSETTLE_PORT);
     const host = values.host ?? process.env.GRIDSETTLE_HOST ?? HOST_DEFAULT;
     const sealingKey = sealingKeyFromHex(process.env[SECRET_KEY_ENV]);
-    const app = await buildApp({ ...locationOf(values.db), sealingKey, logger: { level: process.env.GRIDSETTLE_LOG_LEVEL ?? 'info' } });
+    const ledgerSigner = ledgerSignerFromEnv();
+    const app = await buildApp({ ...locationOf(values.db), sealingKey, ledgerSigner, logger: { level: process.env.GRIDSETTLE_LOG_LEVEL ?? 'info' } });
     let closing = false;
     // app.close() stops accepting connections, lets in-flight batches commit and answer, then closes the store.
     const shutDown = (signal: NodeJS.Signals): void => {
@@ -69,18 +73,38 @@ export function serve(args: string[]): Promise<number> {
   });
 }
 
+/** The keys init generates when they are not configured; the operator must keep them (serve needs the same ones). */
+function generatedKeys(): { sealingKeyHex: string; output: Record<string, string> } {
+  const output: Record<string, string> = {};
+  const notes: string[] = [];
+  let sealingKeyHex = process.env[SECRET_KEY_ENV] ?? '';
+  if (sealingKeyHex === '') {
+    sealingKeyHex = randomBytes(32).toString('hex');
+    output.secretKey = sealingKeyHex;
+    notes.push(`set ${SECRET_KEY_ENV} to secretKey`);
+  }
+  const ledgerKey = process.env[LEDGER_KEY_ENV] ?? '';
+  if (ledgerKey === '') {
+    const generated = generateLedgerKeyText();
+    output.ledgerKey = generated.privateKeyBase64;
+    output.ledgerPublicKey = generated.publicKeyBase64;
+    notes.push(`set ${LEDGER_KEY_ENV} to ledgerKey (keep it secret; ledgerPublicKey verifies the blocks)`);
+  } else {
+    output.ledgerPublicKey = publicKeyBase64(ledgerSignerFromEnv(ledgerKey).publicKey);
+  }
+  if (notes.length > 0) output.note = `${notes.join('; ')} before gridsettle serve`;
+  return { sealingKeyHex, output };
+}
+
 export function init(args: string[]): Promise<number> {
   return withInputErrors(async () => {
     const { values } = parseArgs({ args, options: { db: { type: 'string' }, party: { type: 'string' } } });
-    const configuredKey = process.env[SECRET_KEY_ENV];
-    // Without a configured key, init generates one; serve needs the same key to open gateway secrets.
-    const generatedKeyHex = configuredKey === undefined || configuredKey === '' ? randomBytes(32).toString('hex') : null;
-    const sealingKey = sealingKeyFromHex(generatedKeyHex ?? configuredKey);
+    const { sealingKeyHex, output } = generatedKeys();
+    const sealingKey = sealingKeyFromHex(sealingKeyHex);
     const store = await openStore(storeLocationOf(locationOf(values.db)), sealingKey);
     try {
       const result = await initOperator(store, Date.now(), values.party ?? FIRST_OPERATOR_ID);
-      const output = generatedKeyHex === null ? result : { ...result, secretKey: generatedKeyHex, note: `set ${SECRET_KEY_ENV} to secretKey before gridsettle serve` };
-      process.stdout.write(`${JSON.stringify(output)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...result, ...output })}\n`);
     } finally {
       await store.close();
     }

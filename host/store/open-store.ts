@@ -1,4 +1,4 @@
-// The server's store: the reading and party sub-stores over one connection
+// The server's store: the reading, party and ledger sub-stores over one connection
 // (SQLite file) or one pool (PostgreSQL), migrated on open.
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 import { openPostgres, type PostgresSql } from './postgres.js';
@@ -9,11 +9,15 @@ import { SqlitePartyStore } from './sqlite/parties.js';
 import { PostgresPartyStore } from './postgres/parties.js';
 import type { ReadingStore } from './reading-store.js';
 import type { PartyStore } from './party-store.js';
+import type { LedgerStore } from './ledger-store.js';
+import { SqliteLedgerStore } from './sqlite/ledger.js';
+import { PostgresLedgerStore } from './postgres/ledger.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly readings: ReadingStore;
   readonly parties: PartyStore;
+  readonly ledger: LedgerStore;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Closes the connection or pool this store opened. */
@@ -22,6 +26,18 @@ export interface Store {
 
 export type StoreLocation = { sqlitePath: string } | { postgresUrl: string; schema?: string };
 
+/**
+ * The ledger's transactions go through the reading store's queue too: one
+ * connection holds one transaction, so a ledger BEGIN must never open while
+ * an ingest transaction awaits on the same connection (or the reverse).
+ */
+function queuedLedgerStore(ledger: LedgerStore, exclusive: <T>(work: () => Promise<T>) => Promise<T>): LedgerStore {
+  return {
+    ledgerWrite: (work) => exclusive(() => ledger.ledgerWrite(work)),
+    ledgerRead: (work) => exclusive(() => ledger.ledgerRead(work)),
+  };
+}
+
 /** Sub-stores over an open SQLite connection; `close` closes it. */
 export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array): Store {
   const readings = openSqliteReadingStore(database, sealingKey);
@@ -29,6 +45,7 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
     kind: 'sqlite',
     readings,
     parties: new SqlitePartyStore(database, (work) => readings.exclusive(work)),
+    ledger: queuedLedgerStore(new SqliteLedgerStore(database), (work) => readings.exclusive(work)),
     ping: async () => {
       database.prepare('SELECT 1').get();
     },
@@ -45,6 +62,7 @@ export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Sto
     kind: 'postgres',
     readings: openPostgresReadingStore(sql, sealingKey),
     parties: new PostgresPartyStore(sql),
+    ledger: new PostgresLedgerStore(sql),
     ping: async () => {
       await sql`SELECT 1`;
     },

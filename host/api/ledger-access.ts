@@ -1,0 +1,39 @@
+// Who sees which ledger record (SPEC §5 "Permissioned"): operators and
+// regulators read all; an account and its balance are its party's; a
+// transfer is visible to the parties of its debit and credit accounts; an
+// energy-purchase-agreement record (kind `ppa`) only to its supplier and its
+// transmission company; another generic record to the party its body names
+// in `party`. Anything else answers 404, like a record that does not exist.
+import type { LedgerReader } from '../store/ledger-store.js';
+import type { Party } from '../store/party-store.js';
+import { ACCOUNT_RECORD, TRANSFER_RECORD } from '../ledger/records.js';
+import { readsAll } from './auth.js';
+
+export const PPA_RECORD = 'ppa';
+
+async function partiesOfAccounts(reader: LedgerReader, accountIds: string[]): Promise<string[]> {
+  return (await reader.readAccounts(accountIds)).map((account) => account.party);
+}
+
+export async function transferVisibleTo(caller: Party, reader: LedgerReader, debit: string, credit: string): Promise<boolean> {
+  return readsAll(caller) || (await partiesOfAccounts(reader, [debit, credit])).includes(caller.partyId);
+}
+
+function stringMember(object: unknown, name: string): string | null {
+  if (typeof object !== 'object' || object === null) return null;
+  const value = (object as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : null;
+}
+
+/** The parties (besides read-all roles) that may read the leaf of `kind` with these bytes. */
+async function leafReaders(reader: LedgerReader, kind: string, leaf: Uint8Array): Promise<string[]> {
+  const record = JSON.parse(Buffer.from(leaf).toString('utf8')) as Record<string, unknown>;
+  if (kind === ACCOUNT_RECORD) return [String(record.party)];
+  if (kind === TRANSFER_RECORD) return partiesOfAccounts(reader, [String(record.debit), String(record.credit)]);
+  const names = kind === PPA_RECORD ? ['supplier', 'transmission'] : ['party'];
+  return names.map((name) => stringMember(record.body, name)).filter((party): party is string => party !== null);
+}
+
+export async function leafVisibleTo(caller: Party, reader: LedgerReader, kind: string, leaf: Uint8Array): Promise<boolean> {
+  return readsAll(caller) || (await leafReaders(reader, kind, leaf)).includes(caller.partyId);
+}
