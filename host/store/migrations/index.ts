@@ -4,5 +4,6 @@ import type { Migration } from '../migrate.js';
 import { LEDGER_MIGRATION } from './001-ledger.js';
 import { READINGS_MIGRATION } from './002-readings.js';
 import { PARTIES_MIGRATION } from './003-parties.js';
+import { SETTLEMENT_MIGRATION } from './004-settlement.js';
 
-export const MIGRATIONS: readonly Migration[] = [LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION];
