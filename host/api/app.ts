@@ -18,6 +18,7 @@ import { metersPlugin } from './meters.js';
 import { ApiMetrics } from './metrics.js';
 import { operationsPlugin } from './operations.js';
 import { partiesPlugin } from './parties.js';
+import { settlementPlugin } from './settlement.js';
 
 export interface AppOptions extends LocationOptions {
   /** An open store the caller owns (tests); else one is opened from sqlitePath/postgresUrl and closed with the app. */
@@ -47,7 +48,7 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'gridsettle', version: '0.1.0', description: 'Meter ingest (SPEC §6), parties and provisioning, the verifiable ledger (SPEC §5). See docs/api.md.' },
+      info: { title: 'gridsettle', version: '0.1.0', description: 'Meter ingest (SPEC §6), parties and provisioning, the verifiable ledger (SPEC §5), settlement (SPEC §2, §3). See docs/api.md.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -118,6 +119,7 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   await app.register(metersPlugin, context);
   await app.register(ingestPlugin, { ...context, ingest: options.ingest ?? {} });
   await app.register(ledgerPlugin, context);
+  await app.register(settlementPlugin, context);
   startExpirySweep(app, ledger, nowMs, options.ledgerExpirySweepMs ?? LEDGER_EXPIRY_SWEEP_INTERVAL_MS);
   return app;
 }

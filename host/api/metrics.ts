@@ -22,6 +22,12 @@ export class ApiMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
 
+  private readonly settlementRunDuration = new Histogram({
+    name: 'gridsettle_settlement_run_duration_seconds', help: 'Settlement run duration (wall clock) by final status',
+    labelNames: ['status'], registers: [this.registry],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gridsettle_' });
   }
@@ -34,6 +40,10 @@ export class ApiMetrics {
 
   batchRejected(code: string): void {
     this.batchesRejected.inc({ code });
+  }
+
+  settlementRunFinished(status: string, durationSeconds: number): void {
+    this.settlementRunDuration.observe({ status }, durationSeconds);
   }
 
   requestFinished(method: string, route: string, status: number, durationMs: number): void {

@@ -19,6 +19,7 @@ const SERVICE_COMMANDS: Readonly<Record<string, (args: string[]) => Promise<numb
   serve: async (args) => (await import('../server/commands.js')).serve(args),
   init: async (args) => (await import('../server/commands.js')).init(args),
   'verify-ledger': async (args) => (await import('../server/verify-ledger.js')).verifyLedgerCommand(args),
+  demo: async (args) => (await import('../server/demo.js')).demo(args),
 };
 
 const USAGE = `usage: gridsettle <command> < input.json
@@ -29,6 +30,8 @@ commands (JSON on stdin, JSON on stdout; SPEC.md §7):
   share       battery-sharing event -> weighted compensation and its split
 
 service commands (docs/api.md):
+  demo [--meters N]                         the whole service on a temporary SQLite file: provision, ingest a simulated
+                                            month, settle twice (late readings → adjustments), verify the ledger (default 300 meters)
   serve [--port N] [--host H] [--db PATH]   the HTTP API (GRIDSETTLE_SECRET_KEY; GRIDSETTLE_PG_URL for PostgreSQL)
   init [--db PATH] [--party ID]             create the first operator party; prints its API key once
                                             (and GRIDSETTLE_SECRET_KEY / GRIDSETTLE_LEDGER_KEY when they are not set)

@@ -1,4 +1,4 @@
-// The server's store: the reading, party and ledger sub-stores over one connection
+// The server's store: the reading, party, ledger and settlement sub-stores over one connection
 // (SQLite file) or one pool (PostgreSQL), migrated on open.
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 import { openPostgres, type PostgresSql } from './postgres.js';
@@ -12,12 +12,16 @@ import type { PartyStore } from './party-store.js';
 import type { LedgerStore } from './ledger-store.js';
 import { SqliteLedgerStore } from './sqlite/ledger.js';
 import { PostgresLedgerStore } from './postgres/ledger.js';
+import type { SettlementStore } from './settlement-store.js';
+import { SqliteSettlementStore } from './sqlite/settlement.js';
+import { PostgresSettlementStore } from './postgres/settlement.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly readings: ReadingStore;
   readonly parties: PartyStore;
   readonly ledger: LedgerStore;
+  readonly settlement: SettlementStore;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Closes the connection or pool this store opened. */
@@ -46,6 +50,7 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
     readings,
     parties: new SqlitePartyStore(database, (work) => readings.exclusive(work)),
     ledger: queuedLedgerStore(new SqliteLedgerStore(database), (work) => readings.exclusive(work)),
+    settlement: new SqliteSettlementStore(database, (work) => readings.exclusive(work)),
     ping: async () => {
       database.prepare('SELECT 1').get();
     },
@@ -63,6 +68,7 @@ export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Sto
     readings: openPostgresReadingStore(sql, sealingKey),
     parties: new PostgresPartyStore(sql),
     ledger: new PostgresLedgerStore(sql),
+    settlement: new PostgresSettlementStore(sql),
     ping: async () => {
       await sql`SELECT 1`;
     },
