@@ -146,13 +146,21 @@ class SqliteLedgerTransaction implements LedgerTransaction {
 
   async write(writes: LedgerWrites): Promise<void> {
     const s = this.statements;
-    this.bulk.insert('ledger_leaves', LEAF_COLUMNS, writes.leaves.map((l) => [l.seq, l.kind, l.recordId, l.leaf, l.hash]));
-    this.bulk.insert('ledger_nodes', NODE_COLUMNS, writes.nodes.map((n) => [n.level, n.index, n.hash]));
-    this.bulk.insert('ledger_accounts', ACCOUNT_COLUMNS, writes.accounts.map((a) => [a.id, a.seq, a.party, a.currency, a.kind, a.flags]));
-    this.bulk.insert('ledger_transfers', TRANSFER_COLUMNS, writes.transfers.map((t) => [
-      t.id, t.seq, t.type, t.debit, t.credit, t.amountMicro, t.currency, t.code, t.ts, t.refs, t.pendingId, t.timeoutMs, t.expiresAtMs, t.reason,
-    ]));
-    this.bulk.insert('ledger_records', RECORD_COLUMNS, writes.records.map((r) => [r.seq, r.kind, r.body]));
+    this.bulk.insert('ledger_leaves', LEAF_COLUMNS, writes.leaves, (l, out) => {
+      out.push(l.seq, l.kind, l.recordId, l.leaf, l.hash);
+    });
+    this.bulk.insert('ledger_nodes', NODE_COLUMNS, writes.nodes, (n, out) => {
+      out.push(n.level, n.index, n.hash);
+    });
+    this.bulk.insert('ledger_accounts', ACCOUNT_COLUMNS, writes.accounts, (a, out) => {
+      out.push(a.id, a.seq, a.party, a.currency, a.kind, a.flags);
+    });
+    this.bulk.insert('ledger_transfers', TRANSFER_COLUMNS, writes.transfers, (t, out) => {
+      out.push(t.id, t.seq, t.type, t.debit, t.credit, t.amountMicro, t.currency, t.code, t.ts, t.refs, t.pendingId, t.timeoutMs, t.expiresAtMs, t.reason);
+    });
+    this.bulk.insert('ledger_records', RECORD_COLUMNS, writes.records, (r, out) => {
+      out.push(r.seq, r.kind, r.body);
+    });
     for (const b of writes.balances) {
       s.upsertBalance.run(b.accountId, b.debitsPostedMicro, b.creditsPostedMicro, b.debitsPendingMicro, b.creditsPendingMicro);
     }
@@ -182,11 +190,13 @@ class BulkInserter {
     return statement;
   }
 
-  insert(table: string, columns: string, rows: unknown[][]): void {
+  /** Binds each row's values straight into one parameter array per statement (no array per row). */
+  insert<T>(table: string, columns: string, rows: readonly T[], bind: (row: T, parameters: unknown[]) => void): void {
+    const parameters: unknown[] = [];
     for (let start = 0; start < rows.length; start += BULK_ROWS) {
       const end = Math.min(rows.length, start + BULK_ROWS);
-      const parameters: unknown[] = [];
-      for (let index = start; index < end; index += 1) for (const value of rows[index]!) parameters.push(value);
+      parameters.length = 0;
+      for (let index = start; index < end; index += 1) bind(rows[index]!, parameters);
       this.statement(table, columns, end - start).run(parameters);
     }
   }
