@@ -7,21 +7,15 @@
 // against a plain ordered scan of the table.
 // Standalone: `node dist/bench/ingest-store.bench.js [sqlite|postgres] [batches]`
 // (PostgreSQL from GRIDSETTLE_PG_URL).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { decodeBatch } from '../host/ingest/decode.js';
 import { encodeColumnarBatch, type GatewayFrame } from '../host/ingest/encode.js';
 import { signBatch, verifyBatchSignature } from '../host/ingest/signature.js';
 import { bodySha256, ingestBatch } from '../host/ingest/service.js';
-import { migratePostgres, migrateSqlite } from '../host/store/migrate.js';
-import { openPostgres, type PostgresSql } from '../host/store/postgres.js';
 import { openPostgresReadingStore } from '../host/store/postgres/readings.js';
 import type { ReadingStore } from '../host/store/reading-store.js';
-import { openSqlite, type SqliteDatabase } from '../host/store/sqlite.js';
 import { openSqliteReadingStore } from '../host/store/sqlite/readings.js';
+import { emptyRawRows, freshPostgres, freshSqlite, postgresRawInserter, sqliteRawInserter, type RawRows } from './raw-insert.js';
 
 const METERS_PER_GATEWAY = 100;
 const GATEWAYS = 20;
@@ -39,13 +33,6 @@ interface SignedBatch {
   signature: string;
 }
 
-/** Raw rows of one batch: what the raw loop inserts (meter keys are 1 + meter number, creation order). */
-interface RawRows {
-  meterKey: number[];
-  t: bigint[];
-  i: bigint[];
-}
-
 function meterId(meterNumber: number): string {
   return `meter-${String(meterNumber).padStart(5, '0')}`;
 }
@@ -57,7 +44,7 @@ function makeBatches(batchCount: number): Array<{ signed: SignedBatch; raw: RawR
     const gateway = b % GATEWAYS;
     const window = Math.floor(b / GATEWAYS);
     const frames: GatewayFrame[] = [];
-    const raw: RawRows = { meterKey: [], t: [], i: [] };
+    const raw: RawRows = emptyRawRows();
     for (let step = 0; step < STEPS_PER_BATCH; step++) {
       const tMs = START_MS + (window * STEPS_PER_BATCH + step) * STEP_MS;
       for (let k = 0; k < METERS_PER_GATEWAY; k++) {
@@ -103,18 +90,8 @@ interface BenchBackend {
   close(): Promise<void>;
 }
 
-function sqliteRawInserter(database: SqliteDatabase): (rows: RawRows) => Promise<void> {
-  const insert = database.prepare('INSERT INTO readings (meter_key, t, i, x) VALUES (?, ?, ?, NULL)');
-  const insertAll = database.transaction((rows: RawRows) => {
-    for (let k = 0; k < rows.t.length; k++) insert.run(rows.meterKey[k], rows.t[k], rows.i[k]);
-  });
-  return async (rows) => void insertAll.immediate(rows);
-}
-
 async function openSqliteBench(): Promise<BenchBackend> {
-  const directory = mkdtempSync(join(tmpdir(), 'gridsettle-bench-'));
-  const database = openSqlite(join(directory, 'bench.db'));
-  migrateSqlite(database);
+  const { database, close } = await freshSqlite();
   const scan = database.prepare('SELECT meter_key, t, i, x FROM readings ORDER BY meter_key, t').raw(true).safeIntegers(true);
   return {
     name: 'sqlite',
@@ -125,28 +102,16 @@ async function openSqliteBench(): Promise<BenchBackend> {
       for (const _row of scan.iterate()) rowCount++;
       return rowCount;
     },
-    close: async () => {
-      database.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
 async function openPostgresBench(url: string): Promise<BenchBackend> {
-  const schema = `gs_bench_${randomBytes(4).toString('hex')}`;
-  const admin = openPostgres(url, { poolMax: 1 });
-  await admin.unsafe(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const sql: PostgresSql = openPostgres(url, { schema, poolMax: 1 });
-  await migratePostgres(sql);
-  const literal = (values: ReadonlyArray<number | bigint>): string => `{${values.join(',')}}`;
+  const { sql, close } = await freshPostgres(url, 1);
   return {
     name: 'postgres',
     store: openPostgresReadingStore(sql, SEALING_KEY),
-    rawInsert: async (rows) => {
-      await sql`INSERT INTO readings (meter_key, t, i)
-        SELECT * FROM unnest(${literal(rows.meterKey)}::int4[], ${literal(rows.t)}::int8[], ${literal(rows.i)}::int8[])`;
-    },
+    rawInsert: postgresRawInserter(sql),
     plainScanRows: async () => {
       let rowCount = 0;
       await sql`SELECT meter_key, t, i, x FROM readings ORDER BY meter_key, t`.values().cursor(10_000, (rows) => {
@@ -154,10 +119,7 @@ async function openPostgresBench(url: string): Promise<BenchBackend> {
       });
       return rowCount;
     },
-    close: async () => {
-      await sql.unsafe(`DROP SCHEMA ${schema} CASCADE`);
-      await sql.end();
-    },
+    close,
   };
 }
 

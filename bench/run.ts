@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     console.log(`\n(${name}: preparing data…)`);
     ratios.push(...(await runWorkload(build())));
   }
-  console.log('\n## Summary (same-run ratios)');
+  console.log('\n## Summary (same-run ratios; service benchmarks — HTTP ingest, store ingest, ledger, settlement: npm run bench:service)');
   for (const result of ratios) {
     const target = result.target === null ? '' : ` target ≥ ${result.target}× ${result.ratio >= result.target ? 'met' : 'NOT met'}`;
     console.log(`  ${result.workload}: ${result.numerator} / ${result.denominator} = ${result.ratio.toFixed(2)}×${target}`);

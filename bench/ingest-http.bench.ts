@@ -1,0 +1,269 @@
+// Ingest through the real HTTP service (SPEC §6) against a raw insert loop of
+// the same rows, on SQLite and on PostgreSQL (when GRIDSETTLE_PG_URL is set),
+// in one run. The service is buildApp + listen on 127.0.0.1 (port 0) in this
+// process, over a temporary SQLite file (WAL, synchronous=FULL) or a fresh
+// PostgreSQL schema; an operator, a party owning the gateways, GATEWAYS
+// gateways and GATEWAYS × METERS_PER_GATEWAY meters are provisioned through
+// the API. autocannon then posts signed 1 000-frame msgpack columnar batches:
+// every request gets the next pre-built batch (its own gateway seq, readings
+// at new t values so every row is really inserted), with an x-timestamp of
+// the preparation moment (seconds before, well inside the ±300 s window)
+// and its x-signature, both computed before the load starts so that HMAC
+// signing does not compete with the server for this process's CPU. Only 202
+// responses are counted, and the frames stored are summed from their
+// `accepted`. The raw loop (bench/raw-insert.ts, as bench/ingest-store.bench.ts)
+// then inserts the same rows in the same order into a fresh readings table of
+// the same schema on the same backend.
+// Standalone: `node dist/bench/ingest-http.bench.js [sqlite|postgres|all] [batches=400] [connections=4]`.
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import autocannon, { type AutocannonRequest } from 'autocannon';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../host/api/app.js';
+import { generateLedgerSigner } from '../host/ledger/blocks.js';
+import { encodeColumnarBatch, type GatewayFrame } from '../host/ingest/encode.js';
+import { signBatch } from '../host/ingest/signature.js';
+import { initOperator } from '../host/server/init.js';
+import { storeOverPostgres, storeOverSqlite, type Store } from '../host/store/open-store.js';
+import { INGEST_BATCHES_PER_WINDOW_MAX } from '../host/limits.js';
+import {
+  emptyRawRows, freshPostgres, freshSqlite, postgresRawInserter, sqliteRawInserter, timeRawLoop, type RawInserter, type RawRows,
+} from './raw-insert.js';
+
+/** 20 gateways × 50 meters = 1 000 meters; a batch is one gateway's 50 meters × 20 readings each. */
+const GATEWAYS = 20;
+const METERS_PER_GATEWAY = 50;
+const STEPS_PER_BATCH = 20;
+const FRAMES_PER_BATCH = METERS_PER_GATEWAY * STEPS_PER_BATCH;
+const STEP_MS = 900_000;
+const SEALING_KEY = new Uint8Array(32).fill(7);
+const OWNER = 'bench-owner';
+
+export interface HttpIngestResult {
+  backend: string;
+  batches: number;
+  connections: number;
+  framesStored: number;
+  accepted202: number;
+  otherStatuses: Record<string, number>;
+  httpFramesPerSecond: number;
+  rawRowsPerSecond: number;
+  ratio: number;
+}
+
+interface PreparedBatch {
+  request: AutocannonRequest;
+  raw: RawRows;
+}
+
+function meterId(meterNumber: number): string {
+  return `meter-${String(meterNumber).padStart(5, '0')}`;
+}
+
+async function injectJson(app: FastifyInstance, apiKey: string, url: string, payload: object): Promise<Record<string, unknown>> {
+  const response = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${apiKey}` }, payload });
+  if (response.statusCode !== 201) throw new Error(`POST ${url}: ${response.statusCode} ${response.body}`);
+  return response.json() as Record<string, unknown>;
+}
+
+/** Operator, owner party, gateways and meters through the API; returns each gateway's secret. Meter keys are 1 … N in creation order. */
+async function provision(app: FastifyInstance, store: Store, nowMs: number): Promise<string[]> {
+  const { apiKey } = await initOperator(store, nowMs);
+  await injectJson(app, apiKey, '/v1/parties', { partyId: OWNER, name: 'Bench gateway owner', role: 'gateway' });
+  const secrets: string[] = [];
+  for (let gateway = 0; gateway < GATEWAYS; gateway++) {
+    const created = await injectJson(app, apiKey, '/v1/gateways', { gatewayId: `gw-${gateway}`, ownerPartyId: OWNER });
+    secrets.push(created.secret as string);
+    for (let k = 0; k < METERS_PER_GATEWAY; k++) {
+      await injectJson(app, apiKey, '/v1/meters', { meterId: meterId(gateway * METERS_PER_GATEWAY + k), gatewayId: `gw-${gateway}`, partyId: OWNER });
+    }
+  }
+  return secrets;
+}
+
+/**
+ * Gateways in turn; gateway g's w-th batch has seq w and readings of its meters
+ * at steps w·20 … w·20 + 19 after startMs (time-major, as a gateway sends them).
+ */
+function prepareBatches(batchCount: number, secrets: ReadonlyArray<string>, startMs: number, timestampMs: number): PreparedBatch[] {
+  const timestampHeader = String(timestampMs);
+  const batches: PreparedBatch[] = [];
+  for (let b = 0; b < batchCount; b++) {
+    const gateway = b % GATEWAYS;
+    const window = Math.floor(b / GATEWAYS);
+    const frames: GatewayFrame[] = [];
+    const raw = emptyRawRows();
+    for (let step = 0; step < STEPS_PER_BATCH; step++) {
+      const tMs = startMs + (window * STEPS_PER_BATCH + step) * STEP_MS;
+      for (let k = 0; k < METERS_PER_GATEWAY; k++) {
+        const meterNumber = gateway * METERS_PER_GATEWAY + k;
+        const importMWh = 1_000_000 + (window * STEPS_PER_BATCH + step) * 250 + meterNumber;
+        frames.push({ m: meterId(meterNumber), t: tMs, i: importMWh });
+        raw.meterKey.push(meterNumber + 1);
+        raw.t.push(BigInt(tMs));
+        raw.i.push(BigInt(importMWh));
+      }
+    }
+    const body = encodeColumnarBatch({ seq: window, frames });
+    batches.push({
+      request: {
+        method: 'POST',
+        path: '/v1/meter-batches',
+        headers: {
+          'content-type': 'application/msgpack',
+          'x-gateway-id': `gw-${gateway}`,
+          'x-timestamp': timestampHeader,
+          'x-signature': signBatch(secrets[gateway]!, timestampHeader, body),
+        },
+        body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      },
+      raw,
+    });
+  }
+  return batches;
+}
+
+interface LoadResult {
+  elapsedMs: number;
+  accepted202: number;
+  framesStored: number;
+  otherStatuses: Record<string, number>;
+}
+
+/** autocannon: `batches.length` requests over `connections` keep-alive connections; each request takes the next batch. */
+function drive(url: string, batches: ReadonlyArray<PreparedBatch>, connections: number): Promise<LoadResult> {
+  let next = 0;
+  let accepted202 = 0;
+  let framesStored = 0;
+  const otherStatuses: Record<string, number> = {};
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    autocannon({
+      url,
+      connections,
+      pipelining: 1,
+      amount: batches.length,
+      timeout: 60,
+      setupClient: (client) => {
+        client.on('response', (statusCode) => {
+          if (statusCode === 202) accepted202++;
+          else otherStatuses[statusCode] = (otherStatuses[statusCode] ?? 0) + 1;
+        });
+      },
+      requests: [{
+        // With `amount`, autocannon builds exactly one request per request sent (a client stops at its share
+        // before building another), so the fallback is never sent; a replayed batch would fail the row count check.
+        setupRequest: () => (next < batches.length ? batches[next++]!.request : batches[batches.length - 1]!.request),
+        onResponse: (status, body) => {
+          if (status === 202) framesStored += (JSON.parse(body) as { accepted: number }).accepted;
+        },
+      }],
+    }, (error, result) => {
+      if (error !== null) return reject(error);
+      if (result.errors > 0 || result.timeouts > 0) return reject(new Error(`autocannon: ${result.errors} errors, ${result.timeouts} timeouts`));
+      resolve({ elapsedMs: performance.now() - started, accepted202, framesStored, otherStatuses });
+    });
+  });
+}
+
+interface ServiceBackend {
+  name: string;
+  store: Store;
+  close(): Promise<void>;
+  /** Rows in the service's readings table: checks that the frames counted were really stored (a replayed seq would answer 202 too). */
+  countReadings(): Promise<number>;
+  /** A fresh readings table of the same schema for the raw loop. */
+  openRaw(): Promise<{ insert: RawInserter; close(): Promise<void> }>;
+}
+
+async function sqliteBackend(): Promise<ServiceBackend> {
+  const fresh = await freshSqlite();
+  return {
+    name: 'sqlite (file, WAL, synchronous=FULL)',
+    store: storeOverSqlite(fresh.database, SEALING_KEY),
+    close: fresh.close,
+    countReadings: async () => Number((fresh.database.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n),
+    openRaw: async () => {
+      const raw = await freshSqlite();
+      return { insert: sqliteRawInserter(raw.database), close: raw.close };
+    },
+  };
+}
+
+async function postgresBackend(url: string): Promise<ServiceBackend> {
+  const fresh = await freshPostgres(url);
+  return {
+    name: 'postgres (server defaults, default pool)',
+    store: storeOverPostgres(fresh.sql, SEALING_KEY),
+    close: fresh.close,
+    countReadings: async () => Number((await fresh.sql`SELECT count(*)::int8 AS n FROM readings`)[0]!.n),
+    openRaw: async () => {
+      const raw = await freshPostgres(url, 1);
+      return { insert: postgresRawInserter(raw.sql), close: raw.close };
+    },
+  };
+}
+
+export async function benchHttpIngest(open: () => Promise<ServiceBackend>, batchCount: number, connections: number): Promise<HttpIngestResult> {
+  if (batchCount / GATEWAYS > INGEST_BATCHES_PER_WINDOW_MAX) throw new Error(`at most ${GATEWAYS * INGEST_BATCHES_PER_WINDOW_MAX} batches: the per-gateway rate limit would answer 429`);
+  const backend = await open();
+  let app: FastifyInstance | null = null;
+  try {
+    app = await buildApp({ store: backend.store, sealingKey: SEALING_KEY, ledgerSigner: generateLedgerSigner(), ledgerExpirySweepMs: 0, logger: false });
+    const nowMs = Date.now();
+    const secrets = await provision(app, backend.store, nowMs);
+    // Readings end well before now (no `future` frames): batchCount / GATEWAYS windows of 20 steps of 15 min.
+    const windows = Math.ceil(batchCount / GATEWAYS);
+    const startMs = Math.floor(nowMs / STEP_MS) * STEP_MS - (windows + 1) * STEPS_PER_BATCH * STEP_MS;
+    const batches = prepareBatches(batchCount, secrets, startMs, Date.now());
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const load = await drive(`http://127.0.0.1:${port}`, batches, connections);
+    await app.close();
+    app = null;
+    const stored = await backend.countReadings();
+    if (stored !== load.framesStored) throw new Error(`${load.framesStored} frames answered as accepted but ${stored} rows in readings`);
+
+    const raw = await backend.openRaw();
+    let rawMs: number;
+    try {
+      rawMs = await timeRawLoop(raw.insert, batches.map((batch) => batch.raw));
+    } finally {
+      await raw.close();
+    }
+    const rowCount = batchCount * FRAMES_PER_BATCH;
+    const httpFramesPerSecond = (load.framesStored * 1000) / load.elapsedMs;
+    const rawRowsPerSecond = (rowCount * 1000) / rawMs;
+    return {
+      backend: backend.name, batches: batchCount, connections, framesStored: load.framesStored, accepted202: load.accepted202,
+      otherStatuses: load.otherStatuses, httpFramesPerSecond, rawRowsPerSecond, ratio: httpFramesPerSecond / rawRowsPerSecond,
+    };
+  } finally {
+    if (app !== null) await app.close();
+    await backend.close();
+  }
+}
+
+function print(result: HttpIngestResult): void {
+  const others = Object.entries(result.otherStatuses).map(([status, count]) => `${count} × ${status}`).join(', ');
+  console.log(`\n## ${result.backend}: ${result.batches} batches of ${FRAMES_PER_BATCH} frames, ${GATEWAYS * METERS_PER_GATEWAY} meters, ${result.connections} connections`);
+  console.log(`  HTTP ingest (autocannon, 202 only)      ${Math.round(result.httpFramesPerSecond).toLocaleString('en').padStart(9)} frames/s stored` +
+    `  (${result.accepted202} × 202, ${result.framesStored.toLocaleString('en')} frames${others === '' ? '' : `; other: ${others}`})`);
+  console.log(`  raw insert loop, same rows             ${Math.round(result.rawRowsPerSecond).toLocaleString('en').padStart(9)} rows/s`);
+  console.log(`  ratio HTTP ingest / raw: ${result.ratio.toFixed(2)}  (target ≥ 0.50: ${result.ratio >= 0.5 ? 'met' : 'NOT met'})`);
+}
+
+async function main(): Promise<void> {
+  const only = process.argv[2] === 'all' ? undefined : process.argv[2];
+  const batchCount = Number(process.argv[3] ?? 400);
+  const connections = Number(process.argv[4] ?? 4);
+  console.log(`# HTTP ingest through the service (buildApp + listen, autocannon on 127.0.0.1) — node ${process.version}`);
+  if (only === undefined || only === 'sqlite') print(await benchHttpIngest(sqliteBackend, batchCount, connections));
+  const url = process.env.GRIDSETTLE_PG_URL;
+  if (only === undefined || only === 'postgres') {
+    if (url !== undefined && url !== '') print(await benchHttpIngest(() => postgresBackend(url), batchCount, connections));
+    else console.log('  postgres: skipped (GRIDSETTLE_PG_URL not set)');
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,90 @@
+// The raw baseline of the ingest benchmarks (bench/ingest-store.bench.ts,
+// bench/ingest-http.bench.ts): the same rows inserted into a readings table
+// of the same schema with no verification, decoding, seq claim, meter
+// resolution or conflict handling — one plain INSERT per row in one
+// transaction per batch on SQLite, one INSERT … SELECT FROM unnest per batch
+// on PostgreSQL, in arrival order.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { migratePostgres, migrateSqlite } from '../host/store/migrate.js';
+import { openPostgres, type PostgresSql } from '../host/store/postgres.js';
+import { openSqlite, type SqliteDatabase } from '../host/store/sqlite.js';
+
+/** A migrated SQLite file (WAL, synchronous=FULL) in a temporary directory, removed by close(). */
+export interface FreshSqlite {
+  database: SqliteDatabase;
+  close(): Promise<void>;
+}
+
+/** A migrated fresh PostgreSQL schema, dropped by close(). */
+export interface FreshPostgres {
+  sql: PostgresSql;
+  close(): Promise<void>;
+}
+
+export async function freshSqlite(): Promise<FreshSqlite> {
+  const directory = mkdtempSync(join(tmpdir(), 'gridsettle-bench-'));
+  const database = openSqlite(join(directory, 'bench.db'));
+  migrateSqlite(database);
+  return {
+    database,
+    close: async () => {
+      database.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function freshPostgres(url: string, poolMax?: number): Promise<FreshPostgres> {
+  const schema = `gs_bench_${randomBytes(4).toString('hex')}`;
+  const admin = openPostgres(url, { poolMax: 1 });
+  await admin.unsafe(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const sql: PostgresSql = openPostgres(url, poolMax === undefined ? { schema } : { schema, poolMax });
+  await migratePostgres(sql);
+  return {
+    sql,
+    close: async () => {
+      await sql.unsafe(`DROP SCHEMA ${schema} CASCADE`);
+      await sql.end();
+    },
+  };
+}
+
+/** Raw rows of one batch: what the raw loop inserts (meter keys in meter creation order, from 1). */
+export interface RawRows {
+  meterKey: number[];
+  t: bigint[];
+  i: bigint[];
+}
+
+export type RawInserter = (rows: RawRows) => Promise<void>;
+
+export function emptyRawRows(): RawRows {
+  return { meterKey: [], t: [], i: [] };
+}
+
+export function sqliteRawInserter(database: SqliteDatabase): RawInserter {
+  const insert = database.prepare('INSERT INTO readings (meter_key, t, i, x) VALUES (?, ?, ?, NULL)');
+  const insertAll = database.transaction((rows: RawRows) => {
+    for (let k = 0; k < rows.t.length; k++) insert.run(rows.meterKey[k], rows.t[k], rows.i[k]);
+  });
+  return async (rows) => void insertAll.immediate(rows);
+}
+
+export function postgresRawInserter(sql: PostgresSql): RawInserter {
+  const literal = (values: ReadonlyArray<number | bigint>): string => `{${values.join(',')}}`;
+  return async (rows) => {
+    await sql`INSERT INTO readings (meter_key, t, i)
+      SELECT * FROM unnest(${literal(rows.meterKey)}::int4[], ${literal(rows.t)}::int8[], ${literal(rows.i)}::int8[])`;
+  };
+}
+
+/** Inserts every batch in order; returns the elapsed milliseconds. */
+export async function timeRawLoop(insert: RawInserter, batches: ReadonlyArray<RawRows>): Promise<number> {
+  const started = performance.now();
+  for (const rows of batches) await insert(rows);
+  return performance.now() - started;
+}
