@@ -21,13 +21,13 @@ import autocannon, { type AutocannonRequest } from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../host/api/app.js';
 import { generateLedgerSigner } from '../host/ledger/blocks.js';
-import { encodeColumnarBatch, type GatewayFrame } from '../host/ingest/encode.js';
+import { encodeColumnarBatch } from '../host/ingest/encode.js';
 import { signBatch } from '../host/ingest/signature.js';
 import { initOperator } from '../host/server/init.js';
 import { storeOverPostgres, storeOverSqlite, type Store } from '../host/store/open-store.js';
 import { INGEST_BATCHES_PER_WINDOW_MAX } from '../host/limits.js';
 import {
-  emptyRawRows, freshPostgres, freshSqlite, postgresRawInserter, sqliteRawInserter, timeRawLoop, type RawInserter, type RawRows,
+  benchMeterId, freshPostgres, freshSqlite, gatewayBatch, postgresRawInserter, sqliteRawInserter, timeRawLoop, type RawInserter, type RawRows,
 } from './raw-insert.js';
 
 /** 20 gateways × 50 meters = 1 000 meters; a batch is one gateway's 50 meters × 20 readings each. */
@@ -56,9 +56,6 @@ interface PreparedBatch {
   raw: RawRows;
 }
 
-function meterId(meterNumber: number): string {
-  return `meter-${String(meterNumber).padStart(5, '0')}`;
-}
 
 async function injectJson(app: FastifyInstance, apiKey: string, url: string, payload: object): Promise<Record<string, unknown>> {
   const response = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${apiKey}` }, payload });
@@ -75,7 +72,7 @@ async function provision(app: FastifyInstance, store: Store, nowMs: number): Pro
     const created = await injectJson(app, apiKey, '/v1/gateways', { gatewayId: `gw-${gateway}`, ownerPartyId: OWNER });
     secrets.push(created.secret as string);
     for (let k = 0; k < METERS_PER_GATEWAY; k++) {
-      await injectJson(app, apiKey, '/v1/meters', { meterId: meterId(gateway * METERS_PER_GATEWAY + k), gatewayId: `gw-${gateway}`, partyId: OWNER });
+      await injectJson(app, apiKey, '/v1/meters', { meterId: benchMeterId(gateway * METERS_PER_GATEWAY + k), gatewayId: `gw-${gateway}`, partyId: OWNER });
     }
   }
   return secrets;
@@ -88,23 +85,10 @@ async function provision(app: FastifyInstance, store: Store, nowMs: number): Pro
 function prepareBatches(batchCount: number, secrets: ReadonlyArray<string>, startMs: number, timestampMs: number): PreparedBatch[] {
   const timestampHeader = String(timestampMs);
   const batches: PreparedBatch[] = [];
+  const layout = { gateways: GATEWAYS, metersPerGateway: METERS_PER_GATEWAY, stepsPerBatch: STEPS_PER_BATCH, stepMs: STEP_MS, startMs };
   for (let b = 0; b < batchCount; b++) {
-    const gateway = b % GATEWAYS;
-    const window = Math.floor(b / GATEWAYS);
-    const frames: GatewayFrame[] = [];
-    const raw = emptyRawRows();
-    for (let step = 0; step < STEPS_PER_BATCH; step++) {
-      const tMs = startMs + (window * STEPS_PER_BATCH + step) * STEP_MS;
-      for (let k = 0; k < METERS_PER_GATEWAY; k++) {
-        const meterNumber = gateway * METERS_PER_GATEWAY + k;
-        const importMWh = 1_000_000 + (window * STEPS_PER_BATCH + step) * 250 + meterNumber;
-        frames.push({ m: meterId(meterNumber), t: tMs, i: importMWh });
-        raw.meterKey.push(meterNumber + 1);
-        raw.t.push(BigInt(tMs));
-        raw.i.push(BigInt(importMWh));
-      }
-    }
-    const body = encodeColumnarBatch({ seq: window, frames });
+    const { gateway, seq, frames, raw } = gatewayBatch(layout, b);
+    const body = encodeColumnarBatch({ seq, frames });
     batches.push({
       request: {
         method: 'POST',

@@ -9,13 +9,13 @@
 // (PostgreSQL from GRIDSETTLE_PG_URL).
 import { pathToFileURL } from 'node:url';
 import { decodeBatch } from '../host/ingest/decode.js';
-import { encodeColumnarBatch, type GatewayFrame } from '../host/ingest/encode.js';
+import { encodeColumnarBatch } from '../host/ingest/encode.js';
 import { signBatch, verifyBatchSignature } from '../host/ingest/signature.js';
 import { bodySha256, ingestBatch } from '../host/ingest/service.js';
 import { openPostgresReadingStore } from '../host/store/postgres/readings.js';
 import type { ReadingStore } from '../host/store/reading-store.js';
 import { openSqliteReadingStore } from '../host/store/sqlite/readings.js';
-import { emptyRawRows, freshPostgres, freshSqlite, postgresRawInserter, sqliteRawInserter, type RawRows } from './raw-insert.js';
+import { benchMeterId, freshPostgres, freshSqlite, gatewayBatch, postgresRawInserter, sqliteRawInserter, type RawRows } from './raw-insert.js';
 
 const METERS_PER_GATEWAY = 100;
 const GATEWAYS = 20;
@@ -33,33 +33,17 @@ interface SignedBatch {
   signature: string;
 }
 
-function meterId(meterNumber: number): string {
-  return `meter-${String(meterNumber).padStart(5, '0')}`;
-}
 
 /** Gateways in turn, each sending 10 readings of each of its 100 meters, time-major as a gateway would. */
 function makeBatches(batchCount: number): Array<{ signed: SignedBatch; raw: RawRows; nowMs: number }> {
   const batches = [];
+  const layout = { gateways: GATEWAYS, metersPerGateway: METERS_PER_GATEWAY, stepsPerBatch: STEPS_PER_BATCH, stepMs: STEP_MS, startMs: START_MS };
   for (let b = 0; b < batchCount; b++) {
-    const gateway = b % GATEWAYS;
-    const window = Math.floor(b / GATEWAYS);
-    const frames: GatewayFrame[] = [];
-    const raw: RawRows = emptyRawRows();
-    for (let step = 0; step < STEPS_PER_BATCH; step++) {
-      const tMs = START_MS + (window * STEPS_PER_BATCH + step) * STEP_MS;
-      for (let k = 0; k < METERS_PER_GATEWAY; k++) {
-        const meterNumber = gateway * METERS_PER_GATEWAY + k;
-        const importMWh = 1_000_000 + (window * STEPS_PER_BATCH + step) * 250 + meterNumber;
-        frames.push({ m: meterId(meterNumber), t: tMs, i: importMWh });
-        raw.meterKey.push(meterNumber + 1);
-        raw.t.push(BigInt(tMs));
-        raw.i.push(BigInt(importMWh));
-      }
-    }
-    const nowMs = START_MS + (window + 1) * STEPS_PER_BATCH * STEP_MS;
-    const body = encodeColumnarBatch({ seq: window, frames });
+    const { gateway, seq, frames, raw } = gatewayBatch(layout, b);
+    const nowMs = START_MS + (seq + 1) * STEPS_PER_BATCH * STEP_MS;
+    const body = encodeColumnarBatch({ seq, frames });
     const timestampHeader = String(nowMs);
-    batches.push({ signed: { gatewayId: `gw-${gateway}`, seq: window, body, timestampHeader, signature: signBatch(SECRET, timestampHeader, body) }, raw, nowMs });
+    batches.push({ signed: { gatewayId: `gw-${gateway}`, seq, body, timestampHeader, signature: signBatch(SECRET, timestampHeader, body) }, raw, nowMs });
   }
   return batches;
 }
@@ -68,7 +52,7 @@ async function provision(store: ReadingStore): Promise<void> {
   for (let gateway = 0; gateway < GATEWAYS; gateway++) {
     await store.createGateway({ gatewayId: `gw-${gateway}`, secret: SECRET, ownerPartyId: 'bench', createdAtMs: START_MS });
     for (let k = 0; k < METERS_PER_GATEWAY; k++) {
-      await store.createMeter({ meterId: meterId(gateway * METERS_PER_GATEWAY + k), gatewayId: `gw-${gateway}` });
+      await store.createMeter({ meterId: benchMeterId(gateway * METERS_PER_GATEWAY + k), gatewayId: `gw-${gateway}` });
     }
   }
 }
@@ -128,7 +112,7 @@ function rate(rowCount: number, elapsedMs: number): string {
 }
 
 async function settlementRead(backend: BenchBackend): Promise<void> {
-  const meterIds = Array.from({ length: GATEWAYS * METERS_PER_GATEWAY }, (_, n) => meterId(n));
+  const meterIds = Array.from({ length: GATEWAYS * METERS_PER_GATEWAY }, (_, n) => benchMeterId(n));
   let started = performance.now();
   let rowCount = 0;
   for await (const chunk of backend.store.readingsForMeters({ meterIds, fromMs: 0n, toMs: BigInt(START_MS) * 2n })) rowCount += chunk.columns.t.length;

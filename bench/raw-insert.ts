@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { migratePostgres, migrateSqlite } from '../host/store/migrate.js';
 import { openPostgres, type PostgresSql } from '../host/store/postgres.js';
 import { openSqlite, type SqliteDatabase } from '../host/store/sqlite.js';
+import type { GatewayFrame } from '../host/ingest/encode.js';
 
 /** A migrated SQLite file (WAL, synchronous=FULL) in a temporary directory, removed by close(). */
 export interface FreshSqlite {
@@ -64,6 +65,44 @@ export type RawInserter = (rows: RawRows) => Promise<void>;
 
 export function emptyRawRows(): RawRows {
   return { meterKey: [], t: [], i: [] };
+}
+
+export function benchMeterId(meterNumber: number): string {
+  return `meter-${String(meterNumber).padStart(5, '0')}`;
+}
+
+export interface BatchLayout {
+  gateways: number;
+  metersPerGateway: number;
+  stepsPerBatch: number;
+  stepMs: number;
+  startMs: number;
+}
+
+/**
+ * Batch `b` of a benchmark: gateways take turns; gateway g's w-th batch
+ * (seq w) holds its meters' readings at steps w·stepsPerBatch … after
+ * startMs, time-major as a gateway sends them, with the same rows for the
+ * raw loop (meter keys in creation order, from 1).
+ */
+export function gatewayBatch(layout: BatchLayout, b: number): { gateway: number; seq: number; frames: GatewayFrame[]; raw: RawRows } {
+  const gateway = b % layout.gateways;
+  const window = Math.floor(b / layout.gateways);
+  const frames: GatewayFrame[] = [];
+  const raw = emptyRawRows();
+  for (let step = 0; step < layout.stepsPerBatch; step++) {
+    const stepIndex = window * layout.stepsPerBatch + step;
+    const tMs = layout.startMs + stepIndex * layout.stepMs;
+    for (let k = 0; k < layout.metersPerGateway; k++) {
+      const meterNumber = gateway * layout.metersPerGateway + k;
+      const importMWh = 1_000_000 + stepIndex * 250 + meterNumber;
+      frames.push({ m: benchMeterId(meterNumber), t: tMs, i: importMWh });
+      raw.meterKey.push(meterNumber + 1);
+      raw.t.push(BigInt(tMs));
+      raw.i.push(BigInt(importMWh));
+    }
+  }
+  return { gateway, seq: window, frames, raw };
 }
 
 export function sqliteRawInserter(database: SqliteDatabase): RawInserter {
