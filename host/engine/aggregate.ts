@@ -2,7 +2,7 @@
 // The column form copies the typed arrays into linear memory once, runs the
 // kernel (assembly/aggregate.ts) and copies the results out; the JSON form
 // validates, maps meter ids to dense indexes, sorts and calls it.
-import { Arena, kernels } from './wasm.js';
+import { Arena, kernelConstant, kernels } from './wasm.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
 import {
   AGGREGATION_READINGS_MAX, AGGREGATION_ROWS_MAX, AGGREGATION_UNASSIGNED_MAX, DAY_MS, INTERVAL_MS_DEFAULT,
@@ -134,8 +134,8 @@ function aggregateDescribed(
     const slots = arena.i64(paramsPtr, SLOT_COUNT);
     slots.set([readingCount, ...inputSlots, ...optionSlots(options), ...outputSlots].map(BigInt));
     const status = (kernels().aggregateIntervals as (block: number) => number)(paramsPtr);
-    if (status === kernelStatus('AGGREGATE_OK')) return readOutput(arena, slots, outputSlots);
-    if (status !== kernelStatus('AGGREGATE_CAPACITY')) throw kernelError(status, Number(slots[SLOT_ERROR_INDEX]), describe);
+    if (status === kernelConstant('AGGREGATE_OK')) return readOutput(arena, slots, outputSlots);
+    if (status !== kernelConstant('AGGREGATE_CAPACITY')) throw kernelError(status, Number(slots[SLOT_ERROR_INDEX]), describe);
     if (attempt > 0) throw new Error('aggregateIntervals: capacity still short after resizing');
     rowCapacity = neededCapacity(slots[SLOT_ROW_COUNT], rowCapacity, 'AGGREGATION_ROWS_MAX', AGGREGATION_ROWS_MAX);
     scratchRowCapacity = neededCapacity(slots[SLOT_SCRATCH_ROWS_NEEDED], scratchRowCapacity, 'AGGREGATION_ROWS_MAX', AGGREGATION_ROWS_MAX);
@@ -241,12 +241,9 @@ const READING_ERRORS: Record<string, (where: string) => GridsettleError> = {
   AGGREGATE_DUPLICATE_CONFLICT: (where) => invalidInput(`${where}: another reading of the same meter and t has different registers`),
 };
 
-function kernelStatus(name: string): number {
-  return (kernels()[name] as { value: number }).value;
-}
 
 function kernelError(status: number, index: number, describe: (index: number) => string): GridsettleError {
-  const name = Object.keys(READING_ERRORS).find((candidate) => kernelStatus(candidate) === status);
+  const name = Object.keys(READING_ERRORS).find((candidate) => kernelConstant(candidate) === status);
   if (name === undefined) throw new Error(`aggregateIntervals: unexpected status ${status}`);
   return READING_ERRORS[name]!(describe(index));
 }

@@ -14,7 +14,7 @@ import { formatMicro, parseMicro } from '../decimal.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
 import { roundHalfEven } from '../exact.js';
 import * as limits from '../limits.js';
-import { Arena, kernels } from './wasm.js';
+import { Arena, kernelConstant, kernels } from './wasm.js';
 
 export interface ShareInput {
   energyMWh: number;
@@ -112,7 +112,7 @@ function computeColumns(events: ShareEventColumns, where: (event: number) => str
   const status = kernel.shareCompensationColumns(
     eventCount, eventPointer, resultPointer, startPointer, sharePointer, amountPointer, occupantTotal,
   );
-  if (status !== 0) {
+  if (status !== kernelConstant('SHARE_OK')) {
     const event = kernel.shareFailedEvent();
     throw statusError(status, events, event, where(event));
   }
@@ -148,18 +148,27 @@ function checkColumnShapes(events: ShareEventColumns): number {
   return eventCount;
 }
 
-// Kernel statuses 1 … 16: [column, broken bound]. A negative value is
-// `invalid_input`; a bound is `limit_exceeded` naming the constant.
+// Kernel statuses of one column, by their WASM export names: [column,
+// broken bound]. A negative value is `invalid_input`; a bound is
+// `limit_exceeded` naming the constant.
 type Bound = 'negative' | 'min' | 'max';
-const SCALAR_STATUSES: Readonly<Record<number, [EventColumnName, Bound]>> = {
-  1: ['energyMWh', 'negative'], 2: ['energyMWh', 'max'],
-  3: ['durationMs', 'negative'], 4: ['durationMs', 'min'], 5: ['durationMs', 'max'],
-  6: ['capacityMWh', 'negative'], 7: ['capacityMWh', 'min'], 8: ['capacityMWh', 'max'],
-  9: ['priceMicroPerKWh', 'negative'], 10: ['priceMicroPerKWh', 'max'],
-  11: ['alphaPpm', 'negative'], 12: ['alphaPpm', 'max'],
-  13: ['betaPpm', 'negative'], 14: ['betaPpm', 'max'],
-  15: ['cRefPpm', 'negative'], 16: ['cRefPpm', 'max'],
+const SCALAR_STATUS_EXPORTS: Readonly<Record<string, [EventColumnName, Bound]>> = {
+  SHARE_ENERGY_NEGATIVE: ['energyMWh', 'negative'], SHARE_ENERGY_ABOVE_MAX: ['energyMWh', 'max'],
+  SHARE_DURATION_NEGATIVE: ['durationMs', 'negative'], SHARE_DURATION_BELOW_MIN: ['durationMs', 'min'],
+  SHARE_DURATION_ABOVE_MAX: ['durationMs', 'max'],
+  SHARE_CAPACITY_NEGATIVE: ['capacityMWh', 'negative'], SHARE_CAPACITY_BELOW_MIN: ['capacityMWh', 'min'],
+  SHARE_CAPACITY_ABOVE_MAX: ['capacityMWh', 'max'],
+  SHARE_PRICE_NEGATIVE: ['priceMicroPerKWh', 'negative'], SHARE_PRICE_ABOVE_MAX: ['priceMicroPerKWh', 'max'],
+  SHARE_ALPHA_NEGATIVE: ['alphaPpm', 'negative'], SHARE_ALPHA_ABOVE_MAX: ['alphaPpm', 'max'],
+  SHARE_BETA_NEGATIVE: ['betaPpm', 'negative'], SHARE_BETA_ABOVE_MAX: ['betaPpm', 'max'],
+  SHARE_CREF_NEGATIVE: ['cRefPpm', 'negative'], SHARE_CREF_ABOVE_MAX: ['cRefPpm', 'max'],
 };
+let scalarStatuses: Map<number, [EventColumnName, Bound]> | undefined;
+
+function scalarStatus(status: number): [EventColumnName, Bound] | undefined {
+  scalarStatuses ??= new Map(Object.entries(SCALAR_STATUS_EXPORTS).map(([name, column]) => [kernelConstant(name), column]));
+  return scalarStatuses.get(status);
+}
 const COLUMN_BOUNDS: Readonly<Record<EventColumnName, { min?: [string, bigint]; max: [string, bigint] }>> = {
   energyMWh: { max: ['SHARE_ENERGY_MWH_MAX', limits.SHARE_ENERGY_MWH_MAX] },
   durationMs: {
@@ -176,15 +185,8 @@ const COLUMN_BOUNDS: Readonly<Record<EventColumnName, { min?: [string, bigint]; 
   cRefPpm: { max: ['SHARE_CREF_PPM_MAX', limits.SHARE_CREF_PPM_MAX] },
 };
 
-const STATUS_OFFSETS_INVALID = 17;
-const STATUS_OCCUPANTS_EMPTY = 18;
-const STATUS_OCCUPANTS_ABOVE_MAX = 19;
-const STATUS_SHARE_OUT_OF_RANGE = 20;
-const STATUS_CRATE_ABOVE_MAX = 21;
-const STATUS_DOD_ABOVE_MAX = 22;
-
 function statusError(status: number, events: ShareEventColumns, event: number, where: string): GridsettleError {
-  const scalar = SCALAR_STATUSES[status];
+  const scalar = scalarStatus(status);
   if (scalar !== undefined) {
     const [name, bound] = scalar;
     const value = events[name][event]!;
@@ -195,18 +197,18 @@ function statusError(status: number, events: ShareEventColumns, event: number, w
   const first = events.occupantStart[event]!;
   const end = events.occupantStart[event + 1]!;
   switch (status) {
-    case STATUS_OFFSETS_INVALID:
+    case kernelConstant('SHARE_OCCUPANT_OFFSETS_INVALID'):
       return invalidInput(`${where}occupantStart must rise from 0 to occupantShare.length (${events.occupantShare.length})`);
-    case STATUS_OCCUPANTS_EMPTY:
-    case STATUS_OCCUPANTS_ABOVE_MAX:
+    case kernelConstant('SHARE_OCCUPANTS_EMPTY'):
+    case kernelConstant('SHARE_OCCUPANTS_ABOVE_MAX'):
       return occupantCountError(end - first, where);
-    case STATUS_SHARE_OUT_OF_RANGE: {
+    case kernelConstant('SHARE_OCCUPANT_SHARE_OUT_OF_RANGE'): {
       let index = first;
       while (index < end && isShareInRange(events.occupantShare[index]!)) index++;
       return shareRangeError(index - first, String(events.occupantShare[index]), where);
     }
-    case STATUS_CRATE_ABOVE_MAX:
-    case STATUS_DOD_ABOVE_MAX:
+    case kernelConstant('SHARE_CRATE_ABOVE_MAX'):
+    case kernelConstant('SHARE_DOD_ABOVE_MAX'):
       return derivedLimitError(status, events, event, where);
     default:
       throw new Error(`shareCompensationColumns returned unknown status ${status}`);
@@ -231,7 +233,7 @@ function shareRangeError(occupant: number, share: string, where: string): Gridse
 function derivedLimitError(status: number, events: ShareEventColumns, event: number, where: string): GridsettleError {
   const energyMWh = events.energyMWh[event]!;
   const capacityMWh = events.capacityMWh[event]!;
-  if (status === STATUS_DOD_ABOVE_MAX) {
+  if (status === kernelConstant('SHARE_DOD_ABOVE_MAX')) {
     const dodPpm = roundHalfEven(energyMWh * 1_000_000n, capacityMWh);
     return limitExceeded('SHARE_DOD_PPM_MAX', `${where}dodPpm ${dodPpm} (E / C) is over ${limits.SHARE_DOD_PPM_MAX}`);
   }

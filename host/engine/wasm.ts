@@ -37,6 +37,13 @@ export function kernels(): KernelExports {
   return instance;
 }
 
+/** An exported `i32` constant of the module (a kernel status code, by its export name). */
+export function kernelConstant(name: string): number {
+  const exported = kernels()[name] as { value: number } | undefined;
+  if (exported === undefined) throw new Error(`the WASM module exports no constant ${name}`);
+  return exported.value;
+}
+
 /**
  * A bump allocator over linear memory for one kernel call. Reserve every
  * region first, then call `commit()` to grow memory once, then take views.
