@@ -142,3 +142,11 @@ export const API_LEDGER_BODY_BYTES_MAX = 1024 * 1024;
 export const API_LEDGER_BLOCKS_PER_PAGE_MAX = 1_000;
 /** Interval of the server's sweep that voids expired pending transfers. */
 export const LEDGER_EXPIRY_SWEEP_INTERVAL_MS = 5_000;
+
+// Seed-system flows (docs/flows.md).
+/** One flow object's canonical JSON body, bytes. */
+export const FLOW_OBJECT_BYTES_MAX = 256 * 1024;
+/** Flow objects one list read returns. */
+export const FLOW_LIST_LIMIT_MAX = 10_000;
+/** Flow ids (offers, sessions, contracts, …), in UTF-16 code units. */
+export const FLOW_ID_LENGTH_MAX = 128;

@@ -19,6 +19,7 @@ import { ApiMetrics } from './metrics.js';
 import { operationsPlugin } from './operations.js';
 import { partiesPlugin } from './parties.js';
 import { settlementPlugin } from './settlement.js';
+import { flowsPlugin } from '../flows/index.js';
 
 export interface AppOptions extends LocationOptions {
   /** An open store the caller owns (tests); else one is opened from sqlitePath/postgresUrl and closed with the app. */
@@ -120,6 +121,7 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   await app.register(ingestPlugin, { ...context, ingest: options.ingest ?? {} });
   await app.register(ledgerPlugin, context);
   await app.register(settlementPlugin, context);
+  await app.register(flowsPlugin, context);
   startExpirySweep(app, ledger, nowMs, options.ledgerExpirySweepMs ?? LEDGER_EXPIRY_SWEEP_INTERVAL_MS);
   return app;
 }

@@ -4,6 +4,7 @@
 import { BATCH_ERROR_STATUS, BatchError } from '../ingest/errors.js';
 import { GridsettleError, type ComputeErrorCode } from '../errors.js';
 import { DuplicateKeyError } from '../store/party-store.js';
+import { flowErrorOf } from '../flows/errors.js';
 
 export const API_ERROR_STATUS = {
   invalid_request: 400,
@@ -65,6 +66,8 @@ export function errorReplyOf(error: unknown): ErrorReply {
   if (error instanceof BatchError) return reply(error.status, error.code, error.message);
   if (error instanceof ApiError) return reply(error.status, error.code, error.message);
   if (error instanceof GridsettleError) return reply(COMPUTE_ERROR_STATUS[error.code], error.code, error.message);
+  const flowError = flowErrorOf(error);
+  if (flowError !== null) return reply(flowError.status, flowError.code, flowError.message);
   if (error instanceof DuplicateKeyError) return reply(API_ERROR_STATUS.already_exists, 'already_exists', error.message);
   const fastifyError = error as FastifyLikeError;
   if (fastifyError.validation !== undefined) return reply(400, 'invalid_request', fastifyError.message);

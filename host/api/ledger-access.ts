@@ -3,7 +3,7 @@
 // transfer is visible to the parties of its debit and credit accounts; an
 // energy-purchase-agreement record (kind `ppa`) only to its supplier and its
 // transmission company; another generic record to the party its body names
-// in `party`. Anything else answers 404, like a record that does not exist.
+// in `party` or lists in `parties`. Anything else answers 404, like a record that does not exist.
 import type { LedgerReader } from '../store/ledger-store.js';
 import type { Party } from '../store/party-store.js';
 import { ACCOUNT_RECORD, TRANSFER_RECORD } from '../ledger/records.js';
@@ -25,13 +25,20 @@ function stringMember(object: unknown, name: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+function stringArrayMember(object: unknown, name: string): string[] {
+  if (typeof object !== 'object' || object === null) return [];
+  const value = (object as Record<string, unknown>)[name];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
 /** The parties (besides read-all roles) that may read the leaf of `kind` with these bytes. */
 async function leafReaders(reader: LedgerReader, kind: string, leaf: Uint8Array): Promise<string[]> {
   const record = JSON.parse(Buffer.from(leaf).toString('utf8')) as Record<string, unknown>;
   if (kind === ACCOUNT_RECORD) return [String(record.party)];
   if (kind === TRANSFER_RECORD) return partiesOfAccounts(reader, [String(record.debit), String(record.credit)]);
   const names = kind === PPA_RECORD ? ['supplier', 'transmission'] : ['party'];
-  return names.map((name) => stringMember(record.body, name)).filter((party): party is string => party !== null);
+  const named = names.map((name) => stringMember(record.body, name)).filter((party): party is string => party !== null);
+  return kind === PPA_RECORD ? named : [...named, ...stringArrayMember(record.body, 'parties')];
 }
 
 export async function leafVisibleTo(caller: Party, reader: LedgerReader, kind: string, leaf: Uint8Array): Promise<boolean> {

@@ -1,0 +1,38 @@
+// The error codes of the seed-system flows (docs/flows.md), one catalogue
+// beside the API's (host/api/errors.ts): every flow error is
+// {error: {code, message}} with a stable code and status. A flow adds its
+// codes here under its own heading.
+import { FlowVersionConflict } from '../store/flow-store.js';
+
+export const FLOW_ERROR_STATUS = {
+  // Shared by every flow.
+  /** Another request changed the same flow object first; retrying is safe. */
+  flow_conflict: 409,
+  /** The step does not apply in the object's current state (capture after void, …). */
+  invalid_state: 409,
+  /** A prepaid account would go below zero (SPEC §5 debitsMustNotExceedCredits). */
+  insufficient_funds: 409,
+  /** The ledger refused a transfer or account for another reason; the message names its result code. */
+  ledger_refused: 409,
+} as const;
+
+export type FlowErrorCode = keyof typeof FLOW_ERROR_STATUS;
+
+export class FlowError extends Error {
+  readonly code: FlowErrorCode;
+  readonly status: number;
+
+  constructor(code: FlowErrorCode, message: string) {
+    super(message);
+    this.name = 'FlowError';
+    this.code = code;
+    this.status = FLOW_ERROR_STATUS[code];
+  }
+}
+
+/** A flow error's catalogue entry, or null when `error` is not a flow's. */
+export function flowErrorOf(error: unknown): FlowError | null {
+  if (error instanceof FlowError) return error;
+  if (error instanceof FlowVersionConflict) return new FlowError('flow_conflict', error.message);
+  return null;
+}

@@ -1,0 +1,16 @@
+// The seed-system flows (SPEC §8, docs/flows.md), one plugin each, over the
+// same ingest, pricing and ledger as the rest of the API.
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../api/context.js';
+import { walletsPlugin } from './wallets.js';
+
+type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
+
+/** Every flow plugin, registered in this order. */
+export const FLOW_PLUGINS: readonly FlowPlugin[] = [
+  walletsPlugin,
+];
+
+export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {
+  for (const plugin of FLOW_PLUGINS) await app.register(plugin, context);
+}

@@ -1,0 +1,63 @@
+// How flows write to the ledger (SPEC §5): accounts and transfers with ids
+// derived from the flow object they settle, so a retried step answers
+// `exists` instead of posting twice, and results mapped to flow errors.
+import type { ApiContext } from '../api/context.js';
+import type { AccountInput, TransferEvent } from '../ledger/types.js';
+import type { TransferResult } from '../ledger/result-codes.js';
+import { AccountFlags } from '../ledger/types.js';
+import { FlowError } from './errors.js';
+
+/** Ledger transfer codes of the flows (settlement uses 1001/1002); a flow adds its own here. */
+export const FLOW_TRANSFER_CODES = {
+  walletTopUp: 2001,
+} as const;
+
+/** A party's wallet in one currency: what flows debit and credit for it. */
+export function walletAccountId(partyId: string, currency: string): string {
+  return `wallet:${partyId}:${currency}`;
+}
+
+/** The operator's clearing account that top-ups come from (money paid in outside the ledger). */
+export function clearingAccountId(partyId: string, currency: string): string {
+  return `clearing:${partyId}:${currency}`;
+}
+
+export function walletAccount(partyId: string, currency: string, prepaid: boolean): AccountInput {
+  const flags = prepaid ? AccountFlags.debitsMustNotExceedCredits : 0;
+  return { id: walletAccountId(partyId, currency), party: partyId, currency, kind: prepaid ? 'prepaid' : 'wallet', flags };
+}
+
+/** Creates `accounts`; an account that exists with the same fields is fine, anything else is `ledger_refused`. */
+export async function ensureAccounts(context: ApiContext, accounts: readonly AccountInput[]): Promise<void> {
+  const results = await context.ledger.createAccounts(accounts, context.nowMs());
+  results.forEach((result, index) => {
+    if (result !== 'ok' && result !== 'exists') throw new FlowError('ledger_refused', `account ${accounts[index]!.id}: ${result}`);
+  });
+}
+
+function flowErrorOfResult(event: TransferEvent, result: TransferResult): FlowError {
+  if (result === 'insufficient_funds') return new FlowError('insufficient_funds', `transfer ${event.id}: the debit account's balance does not cover it`);
+  return new FlowError('ledger_refused', `transfer ${event.id}: ${result}`);
+}
+
+/**
+ * Posts `events` in order and returns their codes; the first that is neither
+ * `ok` nor `exists` throws its flow error. The ledger applies each event on
+ * its own, so a step whose transfers must all happen or none posts one.
+ */
+export async function postTransfers(context: ApiContext, events: readonly TransferEvent[]): Promise<TransferResult[]> {
+  const results = await context.ledger.createTransfers(events, context.nowMs());
+  results.forEach((result, index) => {
+    if (result !== 'ok' && result !== 'exists') throw flowErrorOfResult(events[index]!, result);
+  });
+  return results;
+}
+
+/**
+ * Appends a flow record (contract, trade, DR event, …) as a ledger leaf and
+ * returns its index. Readers besides operators and regulators are the
+ * parties the body names in `party` or `parties` (host/api/ledger-access.ts).
+ */
+export function appendFlowRecord(context: ApiContext, kind: string, body: Record<string, unknown>): Promise<number> {
+  return context.ledger.appendRecord(kind, body, context.nowMs());
+}
