@@ -150,3 +150,16 @@ export const FLOW_OBJECT_BYTES_MAX = 256 * 1024;
 export const FLOW_LIST_LIMIT_MAX = 10_000;
 /** Flow ids (offers, sessions, contracts, …), in UTF-16 code units. */
 export const FLOW_ID_LENGTH_MAX = 128;
+
+// S6 transactive market (docs/flows.md "S6").
+/** Market interval length: orders and clearing are per 15-minute interval. */
+export const MARKET_INTERVAL_MS = 900_000;
+/** Orders one interval holds (its clearing posts up to two transfers and one record per order). */
+export const MARKET_ORDERS_PER_INTERVAL_MAX = 2_000;
+/** Energy of one order, mWh (1 GWh). */
+export const MARKET_ORDER_ENERGY_MWH_MAX = 1_000_000_000_000n;
+/** Zone transfer limits, mWh per interval. */
+export const MARKET_ZONE_LIMIT_MWH_MAX = 1_000_000_000_000_000n;
+export const MARKET_ZONES_MAX = 100;
+/** How long after an interval starts a buyer's reservation stays pending, waiting for the clearing. */
+export const MARKET_CLEARING_GRACE_MS = 86_400_000;

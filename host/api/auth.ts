@@ -83,6 +83,13 @@ export function requireOperator(request: FastifyRequest): Party {
   return caller;
 }
 
+/** The caller, if its role is one of `roles`; else 403 naming them. */
+export function requireRole(request: FastifyRequest, roles: readonly PartyRole[]): Party {
+  const caller = callerOf(request);
+  if (!roles.includes(caller.role)) throw new ApiError('forbidden', `role ${caller.role} may not do this; it needs role ${roles.join(' or ')}`);
+  return caller;
+}
+
 /** A read of one resource: its owner and read-all roles see it; to anyone else it does not exist (404, so existence does not leak). */
 export function notFoundUnlessVisible(caller: Party, ownerPartyIds: ReadonlyArray<string | null>, what: string): void {
   if (readsAll(caller) || ownerPartyIds.includes(caller.partyId)) return;

@@ -14,6 +14,14 @@ export const FLOW_ERROR_STATUS = {
   insufficient_funds: 409,
   /** The ledger refused a transfer or account for another reason; the message names its result code. */
   ledger_refused: 409,
+
+  // S6 transactive market.
+  /** The interval's gate has closed (it started, or it was cleared): no more orders or cancels. */
+  market_closed: 409,
+  /** An order names a zone the network operator has not set limits for. */
+  unknown_zone: 400,
+  /** The party has no wallet in the market's currency to reserve from or be paid into. */
+  wallet_not_found: 409,
 } as const;
 
 export type FlowErrorCode = keyof typeof FLOW_ERROR_STATUS;

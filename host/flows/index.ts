@@ -3,12 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import { walletsPlugin } from './wallets.js';
+import { marketPlugin } from './market.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
 /** Every flow plugin, registered in this order. */
 export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   walletsPlugin,
+  marketPlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

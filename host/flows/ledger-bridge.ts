@@ -10,6 +10,9 @@ import { FlowError } from './errors.js';
 /** Ledger transfer codes of the flows (settlement uses 1001/1002); a flow adds its own here. */
 export const FLOW_TRANSFER_CODES = {
   walletTopUp: 2001,
+  /** S6: an order's reservation (pending, later posted or voided) and a payment out of the market. */
+  marketReserve: 2601,
+  marketPayout: 2602,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */

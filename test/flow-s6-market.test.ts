@@ -1,0 +1,125 @@
+// S6 transactive market end to end over HTTP (docs/flows.md "S6"): the
+// network operator sets zone limits, four parties bid and offer for one
+// interval (bids reserve their cost at their limit), the market authority
+// clears after the gate closes, curtailment holds the south zone to its
+// export limit, and trades settle on the ledger exactly.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { storeBackends } from './store-backends.js';
+import { NOW_MS, assertError, call, created } from './api-helpers.js';
+import { assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
+
+const INTERVAL = NOW_MS + 3_600_000; // 01:00, a 15-minute boundary
+const KWH = 1_000_000; // mWh
+
+for (const backend of storeBackends()) {
+  describe(`flows: S6 transactive market (${backend.kind})`, () => {
+    let fixture: FlowFixture;
+    let clock = NOW_MS;
+    const keys: Record<string, string> = {};
+    const order = (who: string, body: Record<string, unknown>) => call(fixture.app, keys[who]!, 'POST', '/v1/market/orders', { intervalStartMs: INTERVAL, ...body });
+
+    before(async () => {
+      fixture = await openFlows(backend, { nowMs: () => clock });
+      keys['north-buyer'] = fixture.as('participant');
+      keys['south-seller'] = fixture.as('supplier');
+      for (const [partyId, role] of [['p-south-buyer', 'participant'], ['p-north-seller', 'supplier']] as const) {
+        await created(call(fixture.app, fixture.as('operator'), 'POST', '/v1/parties', { partyId, name: partyId, role }));
+        keys[partyId.slice(2)] = (await created<{ apiKey: string }>(call(fixture.app, fixture.as('operator'), 'POST', `/v1/parties/${partyId}/keys`))).apiKey;
+      }
+      await fundedWallet(fixture, 'participant', 'EUR', '20');
+      for (const who of ['south-buyer', 'north-seller']) {
+        assert.equal((await call(fixture.app, keys[who]!, 'POST', '/v1/wallets', { currency: 'EUR' })).statusCode, 201);
+      }
+      await fundedWallet(fixture, 'supplier', 'EUR', '0');
+      const topUp = await call(fixture.app, fixture.as('operator'), 'POST', '/v1/wallets/wallet:p-south-buyer:EUR/top-ups', { id: 'sb', amount: '20', ts: NOW_MS });
+      assert.equal(topUp.statusCode, 200, topUp.body);
+    });
+    after(async () => fixture.close());
+
+    it('only the network operator sets zone limits; the limits are recorded on the ledger', async () => {
+      const zone = (zoneId: string, exportLimitMWh: number) => ({ zoneId, currency: 'EUR', exportLimitMWh, importLimitMWh: 1_000 * KWH });
+      assertError(await call(fixture.app, fixture.as('participant'), 'POST', '/v1/market/zones', zone('north', 1)), 403, 'forbidden');
+      const north = await call(fixture.app, fixture.as('transmission'), 'POST', '/v1/market/zones', zone('north', 1_000 * KWH));
+      assert.equal(north.statusCode, 200, north.body);
+      assert.equal((await call(fixture.app, fixture.as('transmission'), 'POST', '/v1/market/zones', zone('south', 6 * KWH))).statusCode, 200);
+      assertError(await call(fixture.app, fixture.as('transmission'), 'POST', '/v1/market/zones', { ...zone('east', 1), currency: 'USD' }), 400, 'invalid_input');
+      const record = await assertRecordProven(fixture, fixture.as('transmission'), (north.json() as { zone: { recordIndex: number } }).zone.recordIndex);
+      assert.deepEqual(record.body, { currency: 'EUR', exportLimitMWh: String(1_000 * KWH), importLimitMWh: String(1_000 * KWH), party: 'p-transmission', ts: NOW_MS, zone: 'north' });
+    });
+
+    it('bids reserve their cost at the limit price from the wallet; offers at a positive price reserve nothing', async () => {
+      const b1 = await order('north-buyer', { id: 'B1', side: 'buy', zone: 'north', energyMWh: 30 * KWH, price: '0.30' });
+      assert.equal(b1.statusCode, 201, b1.body);
+      assert.equal((b1.json() as { order: { reservedMicro: string } }).order.reservedMicro, '9000000');
+      assert.equal((await order('south-buyer', { id: 'B2', side: 'buy', zone: 'south', energyMWh: 20 * KWH, price: '0.25' })).statusCode, 201);
+      assert.equal((await order('north-buyer', { id: 'B3', side: 'buy', zone: 'north', energyMWh: 5 * KWH, price: '0.18' })).statusCode, 201);
+      assert.equal((await order('south-seller', { id: 'S1', side: 'sell', zone: 'south', energyMWh: 25 * KWH, price: '0.12' })).statusCode, 201);
+      assert.equal((await order('north-seller', { id: 'S2', side: 'sell', zone: 'north', energyMWh: 20 * KWH, price: '0.20' })).statusCode, 201);
+      assert.equal((await order('south-seller', { id: 'S3', side: 'sell', zone: 'south', energyMWh: 30 * KWH, price: '0.27' })).statusCode, 201);
+      const wallet = await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR');
+      assert.equal(wallet.debitsPendingMicro, String(9_000_000 + 900_000));
+    });
+
+    it('bad orders: unknown zone, 7-decimal price, misaligned interval, a bid the wallet cannot cover, a repeated id with another body', async () => {
+      assertError(await order('north-buyer', { id: 'X1', side: 'buy', zone: 'west', energyMWh: KWH, price: '0.1' }), 400, 'unknown_zone');
+      assertError(await order('north-buyer', { id: 'X2', side: 'buy', zone: 'north', energyMWh: KWH, price: '0.1234567' }), 400, 'invalid_amount');
+      assertError(await order('north-buyer', { id: 'X3', side: 'buy', zone: 'north', energyMWh: KWH, price: '0.1', intervalStartMs: INTERVAL + 1 }), 400, 'invalid_input');
+      assertError(await order('north-buyer', { id: 'X4', side: 'buy', zone: 'north', energyMWh: 100 * KWH, price: '0.30' }), 409, 'insufficient_funds');
+      assertError(await order('north-buyer', { id: 'B1', side: 'buy', zone: 'north', energyMWh: 31 * KWH, price: '0.30' }), 409, 'already_exists');
+      assertError(await order('south-seller', { id: 'X5', side: 'sell', zone: 'north', energyMWh: 0, price: '0.30' }), 400, 'invalid_input');
+      assertError(await call(fixture.app, fixture.as('gateway'), 'POST', '/v1/market/orders', { id: 'X6', side: 'buy', zone: 'north', energyMWh: KWH, price: '0.1', intervalStartMs: INTERVAL }), 403, 'forbidden');
+      const stored = await call(fixture.app, fixture.as('operator'), 'GET', '/v1/market/orders/X4');
+      assertError(stored, 404, 'not_found');
+    });
+
+    it('a party cancels its own open order and gets its reservation back; others see its orders as 404', async () => {
+      assertError(await call(fixture.app, keys['south-buyer']!, 'GET', '/v1/market/orders/B3'), 404, 'not_found');
+      assertError(await call(fixture.app, keys['south-buyer']!, 'POST', '/v1/market/orders/B3/cancel'), 404, 'not_found');
+      const cancelled = await call(fixture.app, keys['north-buyer']!, 'POST', '/v1/market/orders/B3/cancel');
+      assert.equal((cancelled.json() as { order: { status: string } }).order.status, 'cancelled');
+      assert.equal((await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR')).debitsPendingMicro, '9000000');
+      assert.equal((await call(fixture.app, fixture.as('authority'), 'GET', '/v1/market/orders/B3')).statusCode, 200);
+    });
+
+    it('only the market authority clears, and only after the gate closed; orders after the gate are market_closed', async () => {
+      assertError(await call(fixture.app, fixture.as('authority'), 'POST', `/v1/market/intervals/${INTERVAL}/clearing`), 409, 'invalid_state');
+      clock = INTERVAL + 60_000;
+      assertError(await order('north-buyer', { id: 'LATE', side: 'buy', zone: 'north', energyMWh: KWH, price: '0.3' }), 409, 'market_closed');
+      assertError(await call(fixture.app, fixture.as('transmission'), 'POST', `/v1/market/intervals/${INTERVAL}/clearing`), 403, 'forbidden');
+    });
+
+    it('clearing: price 0.225, south curtailed to its 6 kWh export limit, every fill settled exactly; clearing again changes nothing', async () => {
+      const reply = await call(fixture.app, fixture.as('authority'), 'POST', `/v1/market/intervals/${INTERVAL}/clearing`);
+      assert.equal(reply.statusCode, 200, reply.body);
+      const { interval } = reply.json() as { interval: { priceMicroPerKWh: string; volumeMWh: string; fills: Record<string, string>; curtailed: unknown[] } };
+      assert.equal(interval.priceMicroPerKWh, '225000');
+      assert.equal(interval.volumeMWh, String(41 * KWH));
+      assert.deepEqual(interval.fills, { B1: String(26 * KWH), B2: String(15 * KWH), S1: String(21 * KWH), S2: String(20 * KWH), S3: '0' });
+      assert.deepEqual(interval.curtailed, [{ zone: 'north', side: 'buy', energyMWh: String(4 * KWH) }, { zone: 'south', side: 'sell', energyMWh: String(4 * KWH) }]);
+      // 26 × 0.225 = 5.85; 15 × 0.225 = 3.375 → 3.38; sellers 21 × 0.225 = 4.725 → 4.72 and 20 × 0.225 = 4.50.
+      const held = async (who: string, account: string) => postedMicro(await balanceOf(fixture.app, keys[who]!, account));
+      assert.equal(await held('north-buyer', 'wallet:p-participant:EUR'), 20_000_000n - 5_850_000n);
+      assert.equal(await held('south-buyer', 'wallet:p-south-buyer:EUR'), 20_000_000n - 3_380_000n);
+      assert.equal(await held('south-seller', 'wallet:p-supplier:EUR'), 4_720_000n);
+      assert.equal(await held('north-seller', 'wallet:p-north-seller:EUR'), 4_500_000n);
+      assert.equal((await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR')).debitsPendingMicro, '0');
+      const market = await balanceOf(fixture.app, fixture.as('operator'), 'market:EUR');
+      assert.equal(BigInt(market.debitsPostedMicro) - BigInt(market.creditsPostedMicro), -10_000n, 'the rounding residual of one cent stays in the market');
+      const again = await call(fixture.app, fixture.as('authority'), 'POST', `/v1/market/intervals/${INTERVAL}/clearing`);
+      assert.deepEqual((again.json() as { interval: unknown }).interval, (reply.json() as { interval: unknown }).interval);
+      assert.equal(await held('north-buyer', 'wallet:p-participant:EUR'), 20_000_000n - 5_850_000n);
+    });
+
+    it("a party sees the interval's price and only its own fills; its fill record is proven in the signed tree", async () => {
+      const seen = await call(fixture.app, keys['south-buyer']!, 'GET', `/v1/market/intervals/${INTERVAL}`);
+      assert.deepEqual((seen.json() as { interval: { fills: unknown } }).interval.fills, { B2: String(15 * KWH) });
+      const b2 = (await call(fixture.app, keys['south-buyer']!, 'GET', '/v1/market/orders/B2')).json() as { order: { recordIndex: number; costMicro: string } };
+      assert.equal(b2.order.costMicro, '3380000');
+      const record = await assertRecordProven(fixture, keys['south-buyer']!, b2.order.recordIndex);
+      assert.deepEqual([record.record, (record.body as { amount: string }).amount, (record.body as { party: string }).party], ['market-fill', '3.38', 'p-south-buyer']);
+      assertError(await call(fixture.app, keys['north-seller']!, 'GET', `/v1/ledger/leaves/${b2.order.recordIndex}`), 404, 'not_found');
+      await assertLedgerSound(fixture);
+    });
+  });
+}
