@@ -163,3 +163,19 @@ export const MARKET_ZONE_LIMIT_MWH_MAX = 1_000_000_000_000_000n;
 export const MARKET_ZONES_MAX = 100;
 /** How long after an interval starts a buyer's reservation stays pending, waiting for the clearing. */
 export const MARKET_CLEARING_GRACE_MS = 86_400_000;
+
+// S5 mobile energy interconnection (docs/flows.md "S5").
+/** Available mobile devices, and stationary points, one matching run considers (each side). */
+export const MATCHING_SITES_MAX = 500;
+/** How often an open event stream looks for new events (events may come from another host). */
+export const MATCHING_STREAM_POLL_MS = 250;
+/** Comment lines that keep an idle event stream open through proxies. */
+export const MATCHING_STREAM_HEARTBEAT_MS = 15_000;
+/** Webhooks one party may register. */
+export const WEBHOOKS_PER_PARTY_MAX = 5;
+/** Delivery attempts per webhook event, the first retry's delay (doubling after), and one attempt's timeout. */
+export const WEBHOOK_ATTEMPTS_MAX = 5;
+export const WEBHOOK_BACKOFF_BASE_MS = 200;
+export const WEBHOOK_TIMEOUT_MS = 5_000;
+/** Webhook URL length, in UTF-16 code units. */
+export const WEBHOOK_URL_LENGTH_MAX = 2_048;

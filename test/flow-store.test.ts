@@ -79,6 +79,14 @@ for (const backend of storeBackends()) {
       assert.equal(await store.flows.get('offer', 'big'), null);
     });
 
+    it('a sealed flow secret opens only under its own label, and is not stored in the clear', async () => {
+      const secret = new Uint8Array(32).fill(7);
+      const sealed = store.flows.sealSecret('webhook:a', secret);
+      assert.ok(!Buffer.from(sealed, 'base64').includes(Buffer.from(secret)));
+      assert.deepEqual(store.flows.openSecret('webhook:a', sealed), secret);
+      assert.throws(() => store.flows.openSecret('webhook:b', sealed));
+    });
+
     it('writers of one lock key run one at a time: concurrent read-modify-write loses no increment', async () => {
       await store.flows.transact('counter', (tx) => tx.insert({ kind: 'counter', id: 'c', ownerPartyId: 'p-a', body: { n: 0 } }, NOW_MS));
       const increment = () => store.flows.transact('counter:c', async (tx) => {

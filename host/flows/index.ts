@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import { walletsPlugin } from './wallets.js';
 import { marketPlugin } from './market.js';
+import { matchingPlugin } from './matching.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
@@ -11,6 +12,7 @@ type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   walletsPlugin,
   marketPlugin,
+  matchingPlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

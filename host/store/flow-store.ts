@@ -4,6 +4,7 @@
 // writers of one lock key across hosts; what must be verifiable goes to the
 // ledger, with ids derived from the object so a retried step never posts twice.
 import { canonicalJson } from '../ledger/canonical-json.js';
+import { openSealedSecret, sealSecret } from './secret-seal.js';
 import { limitExceeded } from '../errors.js';
 import { FLOW_LIST_LIMIT_MAX, FLOW_OBJECT_BYTES_MAX } from '../limits.js';
 
@@ -50,6 +51,15 @@ export interface FlowTransaction extends FlowReader {
 }
 
 export interface FlowStore extends FlowReader {
+  /**
+   * Seals a flow's secret (a webhook or appliance key) for storing in a flow
+   * object body: AES-256-GCM under the server's sealing key, bound to
+   * `label` (e.g. `webhook:<id>`) so it cannot be moved to another object.
+   * Base64 of nonce ‖ tag ‖ ciphertext.
+   */
+  sealSecret(label: string, secret: Uint8Array): string;
+  /** Opens what `sealSecret` sealed under the same label; throws if it was altered or moved. */
+  openSecret(label: string, sealed: string): Uint8Array;
   /**
    * Runs `work` in one transaction. Writers that pass the same `lockKey`
    * run one at a time on every host (PostgreSQL: a transaction-scoped
@@ -119,4 +129,17 @@ export function flowListSql(
   }
   values.push(query.limit);
   return { text: `SELECT ${FLOW_COLUMNS} FROM flow_objects WHERE ${conditions.join(' AND ')} ORDER BY id${collate} LIMIT ${placeholder(values.length)}`, values };
+}
+
+/** The secret half of a FlowStore, shared by both dialects. */
+export class FlowSecrets {
+  constructor(private readonly sealingKey: Uint8Array) {}
+
+  sealSecret(label: string, secret: Uint8Array): string {
+    return Buffer.from(sealSecret(this.sealingKey, `flow:${label}`, secret)).toString('base64');
+  }
+
+  openSecret(label: string, sealed: string): Uint8Array {
+    return openSealedSecret(this.sealingKey, `flow:${label}`, Buffer.from(sealed, 'base64'));
+  }
 }

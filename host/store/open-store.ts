@@ -56,7 +56,7 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
     parties: new SqlitePartyStore(database, (work) => readings.exclusive(work)),
     ledger: queuedLedgerStore(new SqliteLedgerStore(database), (work) => readings.exclusive(work)),
     settlement: new SqliteSettlementStore(database, (work) => readings.exclusive(work)),
-    flows: new SqliteFlowStore(database, (work) => readings.exclusive(work)),
+    flows: new SqliteFlowStore(database, (work) => readings.exclusive(work), sealingKey),
     ping: async () => {
       database.prepare('SELECT 1').get();
     },
@@ -75,7 +75,7 @@ export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Sto
     parties: new PostgresPartyStore(sql),
     ledger: new PostgresLedgerStore(sql),
     settlement: new PostgresSettlementStore(sql),
-    flows: new PostgresFlowStore(sql),
+    flows: new PostgresFlowStore(sql, sealingKey),
     ping: async () => {
       await sql`SELECT 1`;
     },

@@ -3,7 +3,7 @@
 // `update` also checks the version it read, in case a writer used another key.
 import type { PostgresSql } from '../postgres.js';
 import {
-  flowBodyText, flowListSql, flowObjectOf, FlowVersionConflict, FLOW_COLUMNS,
+  flowBodyText, flowListSql, flowObjectOf, FlowSecrets, FlowVersionConflict, FLOW_COLUMNS,
   type FlowBody, type FlowListQuery, type FlowObject, type FlowSqlRow, type FlowStore, type FlowTransaction, type NewFlowObject,
 } from '../flow-store.js';
 
@@ -43,10 +43,11 @@ class PostgresFlowAccess implements FlowTransaction {
   }
 }
 
-export class PostgresFlowStore implements FlowStore {
+export class PostgresFlowStore extends FlowSecrets implements FlowStore {
   private readonly reader: PostgresFlowAccess;
 
-  constructor(private readonly sql: Sql) {
+  constructor(private readonly sql: Sql, sealingKey: Uint8Array) {
+    super(sealingKey);
     this.reader = new PostgresFlowAccess(sql);
   }
 

@@ -4,7 +4,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
 import {
-  flowBodyText, flowListSql, flowObjectOf, FlowVersionConflict, FLOW_COLUMNS,
+  flowBodyText, flowListSql, flowObjectOf, FlowSecrets, FlowVersionConflict, FLOW_COLUMNS,
   type FlowBody, type FlowListQuery, type FlowObject, type FlowSqlRow, type FlowStore, type FlowTransaction, type NewFlowObject,
 } from '../flow-store.js';
 import type { Serialise } from './settlement.js';
@@ -20,10 +20,11 @@ function prepareStatements(database: SqliteDatabase) {
   };
 }
 
-export class SqliteFlowStore implements FlowStore, FlowTransaction {
+export class SqliteFlowStore extends FlowSecrets implements FlowStore, FlowTransaction {
   private readonly statements: ReturnType<typeof prepareStatements>;
 
-  constructor(private readonly database: SqliteDatabase, private readonly serialise: Serialise) {
+  constructor(private readonly database: SqliteDatabase, private readonly serialise: Serialise, sealingKey: Uint8Array) {
+    super(sealingKey);
     this.statements = prepareStatements(database);
   }
 
