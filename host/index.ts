@@ -1,5 +1,5 @@
-// gridsettle, the library (SPEC §7): exact aggregation, pricing and
-// battery-sharing compensation on a WebAssembly core.
+// gridsettle, the library (SPEC §7): exact aggregation, pricing, OCPI
+// charging-session pricing and battery-sharing compensation on a WebAssembly core.
 export { aggregate, aggregateColumns } from './engine/aggregate.js';
 export type {
   AggregateInput,
@@ -15,6 +15,11 @@ export { price, priceColumns } from './engine/price.js';
 export type { PriceInput, Statement, StatementLine, StatementTax, Tariff } from './engine/price.js';
 export { shareCompensation, shareCompensation as share, shareColumns } from './engine/share.js';
 export type { ShareEventColumns, ShareInput, ShareOutput, ShareResultColumns } from './engine/share.js';
+export { priceOcpiCdr } from './ocpi/price.js';
+export type {
+  OcpiAmount, OcpiDimension, OcpiPeriodPrice, OcpiPriceInput, OcpiPriceLine, OcpiPriceResult, PriceLimit, TimezoneSource,
+} from './ocpi/price.js';
+export * as ocpiLimits from './ocpi/ocpi-limits.js';
 export { wasmPath } from './engine/wasm.js';
 export { GridsettleError } from './errors.js';
 export type { ComputeErrorCode } from './errors.js';

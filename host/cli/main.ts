@@ -7,11 +7,18 @@ import { CLI_INPUT_BYTES_MAX } from '../limits.js';
 import { aggregate } from '../engine/aggregate.js';
 import { price } from '../engine/price.js';
 import { shareCompensation } from '../engine/share.js';
+import { priceOcpiCdr } from '../ocpi/price.js';
+import { ocpiPriceInput } from './ocpi-price.js';
 
 const COMMANDS: Readonly<Record<string, (input: unknown) => unknown>> = {
   aggregate,
   price,
   share: shareCompensation,
+};
+
+// Computations that take options; they read stdin themselves when the options do not give the input.
+const OPTION_COMMANDS: Readonly<Record<string, (args: string[]) => Promise<unknown>>> = {
+  'ocpi-price': async (args) => priceOcpiCdr(await ocpiPriceInput(args, async () => parseJson(await readStdin()))),
 };
 
 // Long-running and store commands, loaded on demand so the computations never load Fastify.
@@ -28,6 +35,9 @@ commands (JSON on stdin, JSON on stdout; SPEC.md §7):
   aggregate   meter readings -> interval energy and unassigned energy
   price       interval energy + tariff -> statement
   share       battery-sharing event -> weighted compensation and its split
+  ocpi-price [--tariff FILE] [--cdr FILE] [--timezone ZONE]
+              OCPI 2.2.1 tariff + CDR -> session totals, per-period lines (docs/ocpi.md);
+              stdin {tariff, cdr, timezone?} unless --cdr is given
 
 service commands (docs/api.md):
   demo [--meters N]                         the whole service on a temporary SQLite file: provision, ingest a simulated
@@ -66,6 +76,13 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The library gives µ figures as bigints; its limits keep them safe integers, which JSON carries as numbers. */
+function bigintAsNumber(_key: string, value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${value} is not a safe integer`);
+  return Number(value);
+}
+
 function fail(exitCode: number, code: string, message: string): void {
   process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
   process.exitCode = exitCode;
@@ -97,13 +114,14 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const compute = COMMANDS[command];
-  if (compute === undefined) {
+  const computeWithOptions = OPTION_COMMANDS[command];
+  if (compute === undefined && computeWithOptions === undefined) {
     fail(EXIT_BAD_INPUT, 'unknown_command', `unknown command "${command}"\n${USAGE}`);
     return;
   }
   try {
-    const output = compute(parseJson(await readStdin()));
-    process.stdout.write(`${JSON.stringify(output)}\n`);
+    const output = compute === undefined ? await computeWithOptions!(argv.slice(1)) : compute(parseJson(await readStdin()));
+    process.stdout.write(`${JSON.stringify(output, bigintAsNumber)}\n`);
   } catch (error) {
     if (error instanceof GridsettleError) fail(EXIT_BAD_INPUT, error.code, error.message);
     else fail(EXIT_INTERNAL, 'internal', (error as Error).stack ?? String(error));
