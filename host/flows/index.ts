@@ -3,12 +3,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import { walletsPlugin } from './wallets.js';
+import { evOffersPlugin } from './ev/offers.js';
+import { evChargePointsPlugin } from './ev/charge-points.js';
+import { evSessionsPlugin } from './ev/sessions.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
 /** Every flow plugin, registered in this order. */
 export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   walletsPlugin,
+  evOffersPlugin,
+  evChargePointsPlugin,
+  evSessionsPlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

@@ -10,6 +10,10 @@ import { FlowError } from './errors.js';
 /** Ledger transfer codes of the flows (settlement uses 1001/1002); a flow adds its own here. */
 export const FLOW_TRANSFER_CODES = {
   walletTopUp: 2001,
+  /** S1: a charging session, driver → supplier. */
+  evCharging: 2101,
+  /** S1: a discharging (V2G) session, supplier → driver. */
+  evDischarging: 2102,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */
