@@ -179,3 +179,20 @@ export const WEBHOOK_BACKOFF_BASE_MS = 200;
 export const WEBHOOK_TIMEOUT_MS = 5_000;
 /** Webhook URL length, in UTF-16 code units. */
 export const WEBHOOK_URL_LENGTH_MAX = 2_048;
+// S1: EV charging/selling offers and sessions (docs/flows.md "S1").
+/** Offer slots start and end on this grid (the default aggregation interval), so every metered interval lies in one slot. */
+export const EV_OFFER_SLOT_GRID_MS = INTERVAL_MS_DEFAULT;
+/** Slots in one offer's price series: a week of 15-minute slots. */
+export const EV_OFFER_SLOTS_MAX = 672;
+/** From the first slot's start to the last slot's end: one week. */
+export const EV_OFFER_SPAN_MS_MAX = 7 * DAY_MS;
+/** Offers one supplier has in force or upcoming (published, not withdrawn, not expired) at a time. */
+export const EV_OFFERS_IN_FORCE_PER_SUPPLIER_MAX = 100;
+/** Ranked offers one query answers (the request's `limit` is at most this). */
+export const EV_QUERY_OFFERS_MAX = 100;
+/** A vehicle battery's capacity, Wh (10 MWh: far above any bus or truck). */
+export const EV_BATTERY_CAPACITY_WH_MAX = 10_000_000;
+/** Meters (connectors) of one charge point. */
+export const EV_CHARGE_POINT_METERS_MAX = 16;
+/** From a session's start to its end. */
+export const EV_SESSION_SPAN_MS_MAX = 7 * DAY_MS;

@@ -22,6 +22,17 @@ export const FLOW_ERROR_STATUS = {
   unknown_zone: 400,
   /** The party has no wallet in the market's currency to reserve from or be paid into. */
   wallet_not_found: 409,
+  // S1: EV charging/selling offers and sessions.
+  /** The offer is withdrawn, expired or not yet valid: it cannot be chosen now. */
+  offer_not_in_force: 409,
+  /** The battery cannot take (charge) or give (discharge) the desired energy at its state of charge. */
+  desired_energy_exceeds_battery: 400,
+  /** The charge-point meter (connector) already serves an open session. */
+  meter_busy: 409,
+  /** Fewer than two readings of the session's meter in [startMs, endMs]: no metered energy to settle yet. */
+  session_no_readings: 409,
+  /** The party has no wallet in the offer's currency (POST /v1/wallets first). */
+  wallet_required: 409,
 } as const;
 
 export type FlowErrorCode = keyof typeof FLOW_ERROR_STATUS;

@@ -5,6 +5,9 @@ import type { ApiContext } from '../api/context.js';
 import { walletsPlugin } from './wallets.js';
 import { marketPlugin } from './market.js';
 import { matchingPlugin } from './matching.js';
+import { evOffersPlugin } from './ev/offers.js';
+import { evChargePointsPlugin } from './ev/charge-points.js';
+import { evSessionsPlugin } from './ev/sessions.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
@@ -13,6 +16,9 @@ export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   walletsPlugin,
   marketPlugin,
   matchingPlugin,
+  evOffersPlugin,
+  evChargePointsPlugin,
+  evSessionsPlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

@@ -13,6 +13,10 @@ export const FLOW_TRANSFER_CODES = {
   /** S6: an order's reservation (pending, later posted or voided) and a payment out of the market. */
   marketReserve: 2601,
   marketPayout: 2602,
+  /** S1: a charging session, driver → supplier. */
+  evCharging: 2101,
+  /** S1: a discharging (V2G) session, supplier → driver. */
+  evDischarging: 2102,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */
