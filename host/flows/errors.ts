@@ -14,6 +14,24 @@ export const FLOW_ERROR_STATUS = {
   insufficient_funds: 409,
   /** The ledger refused a transfer or account for another reason; the message names its result code. */
   ledger_refused: 409,
+
+  // S10 — demand response with prepaid appliances (docs/flows.md "Demand response").
+  /** The meter already has an appliance bound to it. */
+  appliance_meter_taken: 409,
+  /** The appliance has an unpaid consumption bill: bill that window again after a top-up first. */
+  appliance_suspended: 409,
+  /** The billing window overlaps or precedes a window already billed for the appliance. */
+  billing_overlap: 409,
+  /** The DR target is more than the appliances' flexible power together. */
+  dr_target_exceeds_capacity: 409,
+  /** An appliance already takes part in a DR event that is not over before this one starts. */
+  dr_event_overlap: 409,
+  /** The acknowledgement token is not the one sealed in the signal. */
+  ack_invalid: 403,
+  /** The signal was acknowledged already; an acknowledgement counts once. */
+  ack_replayed: 409,
+  /** The signal expired before it was acknowledged. */
+  signal_expired: 409,
 } as const;
 
 export type FlowErrorCode = keyof typeof FLOW_ERROR_STATUS;

@@ -3,12 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import { walletsPlugin } from './wallets.js';
+import { demandResponsePlugin } from './dr-plugin.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
 /** Every flow plugin, registered in this order. */
 export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   walletsPlugin,
+  demandResponsePlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

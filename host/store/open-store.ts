@@ -18,6 +18,7 @@ import { PostgresSettlementStore } from './postgres/settlement.js';
 import type { FlowStore } from './flow-store.js';
 import { SqliteFlowStore } from './sqlite/flows.js';
 import { PostgresFlowStore } from './postgres/flows.js';
+import { secretSealer, type SecretSealer } from './secret-seal.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -27,6 +28,8 @@ export interface Store {
   readonly settlement: SettlementStore;
   /** The working state of the seed-system flows (docs/flows.md). */
   readonly flows: FlowStore;
+  /** Seals secrets at rest under the server's sealing key (appliance signal keys, docs/flows.md). */
+  readonly secrets: SecretSealer;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Closes the connection or pool this store opened. */
@@ -57,6 +60,7 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
     ledger: queuedLedgerStore(new SqliteLedgerStore(database), (work) => readings.exclusive(work)),
     settlement: new SqliteSettlementStore(database, (work) => readings.exclusive(work)),
     flows: new SqliteFlowStore(database, (work) => readings.exclusive(work)),
+    secrets: secretSealer(sealingKey),
     ping: async () => {
       database.prepare('SELECT 1').get();
     },
@@ -76,6 +80,7 @@ export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Sto
     ledger: new PostgresLedgerStore(sql),
     settlement: new PostgresSettlementStore(sql),
     flows: new PostgresFlowStore(sql),
+    secrets: secretSealer(sealingKey),
     ping: async () => {
       await sql`SELECT 1`;
     },

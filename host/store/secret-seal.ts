@@ -33,6 +33,25 @@ export function openSealedSecret(sealingKey: Uint8Array, gatewayId: string, seal
   return new Uint8Array(Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()]));
 }
 
+/**
+ * Seals and opens the small secrets other parts of the server keep (an
+ * appliance's signal key, …) under the same server key; `context` names the
+ * owning row and is the associated data, so a sealed secret cannot move.
+ */
+export interface SecretSealer {
+  seal(context: string, secret: Uint8Array): Uint8Array;
+  /** Throws if the sealed bytes were altered or belong to another context. */
+  open(context: string, sealed: Uint8Array): Uint8Array;
+}
+
+export function secretSealer(sealingKey: Uint8Array): SecretSealer {
+  assertSealingKey(sealingKey);
+  return {
+    seal: (context, secret) => sealSecret(sealingKey, context, secret),
+    open: (context, sealed) => openSealedSecret(sealingKey, context, sealed),
+  };
+}
+
 export function assertGatewaySecret(secret: Uint8Array): void {
   if (secret.byteLength < GATEWAY_SECRET_BYTES_MIN || secret.byteLength > GATEWAY_SECRET_BYTES_MAX) {
     throw new RangeError(
