@@ -47,3 +47,10 @@ export { SqliteLedgerStore } from './store/sqlite/ledger.js';
 export { PostgresLedgerStore } from './store/postgres/ledger.js';
 export { migratePostgres, migrateSqlite } from './store/migrate.js';
 export type { AccountRow, BalanceRow, BlockRow, LedgerStore, TransferRow } from './store/ledger-store.js';
+
+// S10 demand response: what an appliance (or its simulator) runs to open its
+// sealed control signals (docs/flows.md "Signal format").
+export { DrSignalVerifier } from './flows/dr-verifier.js';
+export type { DrCommand, SignalRefusal, SignalVerdict } from './flows/dr-verifier.js';
+export { openSignal, parseSignal, sealSignal } from './flows/dr-signal.js';
+export type { ParsedSignal, SignalCommand, SignalHeader } from './flows/dr-signal.js';

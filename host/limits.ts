@@ -196,3 +196,18 @@ export const EV_BATTERY_CAPACITY_WH_MAX = 10_000_000;
 export const EV_CHARGE_POINT_METERS_MAX = 16;
 /** From a session's start to its end. */
 export const EV_SESSION_SPAN_MS_MAX = 7 * DAY_MS;
+// S10 demand response with prepaid appliances (docs/flows.md "Demand response").
+/** Appliance, DR event and top-up ids, in UTF-16 code units: short enough that the transfer ids derived from them fit LEDGER_ID_LENGTH_MAX. */
+export const DR_ID_LENGTH_MAX = 48;
+/** Appliances one DR event spans. */
+export const DR_EVENT_APPLIANCES_MAX = 100;
+/** An appliance's flexible (curtailable) power, W: the weight and the cap of its share of a DR target. */
+export const DR_FLEXIBLE_POWER_W_MAX = 100_000_000;
+/** Holiday dates one DR event lists. */
+export const DR_HOLIDAYS_MAX = 366;
+/** (event id, nonce) pairs a DR signal verifier remembers until they expire. */
+export const DR_VERIFIER_SEEN_MAX = 1_024;
+/** Signals one fetch returns. */
+export const DR_SIGNALS_PER_FETCH_MAX = 100;
+/** One consumption-billing window, ms (31 days). */
+export const DR_BILLING_WINDOW_MS_MAX = 2_678_400_000;

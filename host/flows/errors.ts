@@ -33,6 +33,23 @@ export const FLOW_ERROR_STATUS = {
   session_no_readings: 409,
   /** The party has no wallet in the offer's currency (POST /v1/wallets first). */
   wallet_required: 409,
+  // S10 — demand response with prepaid appliances (docs/flows.md "Demand response").
+  /** The meter already has an appliance bound to it. */
+  appliance_meter_taken: 409,
+  /** The appliance has an unpaid consumption bill: bill that window again after a top-up first. */
+  appliance_suspended: 409,
+  /** The billing window overlaps or precedes a window already billed for the appliance. */
+  billing_overlap: 409,
+  /** The DR target is more than the appliances' flexible power together. */
+  dr_target_exceeds_capacity: 409,
+  /** An appliance already takes part in a DR event that is not over before this one starts. */
+  dr_event_overlap: 409,
+  /** The acknowledgement token is not the one sealed in the signal. */
+  ack_invalid: 403,
+  /** The signal was acknowledged already; an acknowledgement counts once. */
+  ack_replayed: 409,
+  /** The signal expired before it was acknowledged. */
+  signal_expired: 409,
 } as const;
 
 export type FlowErrorCode = keyof typeof FLOW_ERROR_STATUS;

@@ -8,6 +8,7 @@ import { matchingPlugin } from './matching.js';
 import { evOffersPlugin } from './ev/offers.js';
 import { evChargePointsPlugin } from './ev/charge-points.js';
 import { evSessionsPlugin } from './ev/sessions.js';
+import { demandResponsePlugin } from './dr-plugin.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
@@ -19,6 +20,7 @@ export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   evOffersPlugin,
   evChargePointsPlugin,
   evSessionsPlugin,
+  demandResponsePlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

@@ -17,6 +17,12 @@ export const FLOW_TRANSFER_CODES = {
   evCharging: 2101,
   /** S1: a discharging (V2G) session, supplier → driver. */
   evDischarging: 2102,
+  /** S10: money into an appliance's prepaid account (from the operator's clearing account or the owner's wallet). */
+  applianceTopUp: 3001,
+  /** S10: an appliance's metered consumption of one window, appliance → supplier. */
+  applianceConsumption: 3002,
+  /** S10: a DR event's reward for achieved reduction, sponsor → appliance. */
+  demandResponseReward: 3003,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */

@@ -1,0 +1,133 @@
+// The achieved reduction of a demand-response event (docs/flows.md "Demand
+// response"): per event interval, the baseline is the mean of the same
+// interval on the 10 most recent like days before the event (round half to
+// even, SPEC §1), and achieved = baseline − actual, floored at 0. Days are
+// UTC calendar days; a like day has the event day's type (weekday, or
+// weekend/holiday) and every one of its event intervals measured.
+import { floorDiv, roundHalfEven } from '../exact.js';
+import { invalidInput } from '../errors.js';
+import { DAY_MS, INTERVAL_MS_DEFAULT } from '../limits.js';
+import { civilFromDays, weekdayOfDay } from '../tariff/calendar.js';
+
+/** The grid of appliance metering, billing windows and DR events. */
+export const DR_INTERVAL_MS = INTERVAL_MS_DEFAULT;
+/** Like days the baseline averages. */
+export const BASELINE_LIKE_DAYS = 10;
+/** How many days before the event day like days are looked for. */
+export const BASELINE_LOOKBACK_DAYS = 60;
+/** Aggregation flags (SPEC §2) of an interval that was not measured: estimated, reset, spike, gap. */
+const UNMEASURED_FLAGS = 1 | 2 | 4 | 8;
+
+export interface IntervalEnergy {
+  impMWh: bigint;
+  flags: number;
+}
+
+/** One meter's aggregated intervals, by interval start (epoch ms). */
+export type MeterIntervals = ReadonlyMap<number, IntervalEnergy>;
+
+export interface EventWindow {
+  fromMs: number;
+  toMs: number;
+  /** UTC day numbers (days since 1970-01-01) that count as holidays. */
+  holidayDays: ReadonlySet<number>;
+}
+
+export type ReductionOutcome = 'ok' | 'insufficient_history' | 'missing_readings';
+
+export interface IntervalReduction {
+  startMs: number;
+  baselineMWh: bigint;
+  actualMWh: bigint;
+  achievedMWh: bigint;
+}
+
+export interface MeasuredReduction {
+  outcome: ReductionOutcome;
+  /** The like days used (or found, when too few), most recent first, as UTC day numbers. */
+  likeDays: number[];
+  /** Per event interval; empty unless the outcome is ok. */
+  intervals: IntervalReduction[];
+  achievedMWh: bigint;
+}
+
+export function utcDayOf(ms: number): number {
+  return Number(floorDiv(BigInt(ms), BigInt(DAY_MS)));
+}
+
+/** "YYYY-MM-DD" of a UTC day number. */
+export function isoDateOf(dayNumber: number): string {
+  const { year, month, day } = civilFromDays(dayNumber);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** Weekend/holiday days are one type, weekdays (Monday … Friday, not a holiday) the other. */
+export function isWeekdayType(dayNumber: number, holidayDays: ReadonlySet<number>): boolean {
+  const weekday = weekdayOfDay(dayNumber);
+  return weekday !== 0 && weekday !== 6 && !holidayDays.has(dayNumber);
+}
+
+/** A window on the DR grid inside one UTC day; invalid_input otherwise. */
+export function checkGridWindow(fromMs: number, toMs: number, what: string): void {
+  if (fromMs % DR_INTERVAL_MS !== 0 || toMs % DR_INTERVAL_MS !== 0) {
+    throw invalidInput(`${what}: fromMs and toMs must be multiples of ${DR_INTERVAL_MS} ms`);
+  }
+  if (fromMs >= toMs) throw invalidInput(`${what}: fromMs must be before toMs`);
+}
+
+export function checkEventWindow(fromMs: number, toMs: number): void {
+  checkGridWindow(fromMs, toMs, 'a DR event window');
+  if (utcDayOf(fromMs) !== utcDayOf(toMs - 1)) throw invalidInput('a DR event window lies inside one UTC day');
+}
+
+function intervalStarts(window: EventWindow): number[] {
+  const starts: number[] = [];
+  for (let startMs = window.fromMs; startMs < window.toMs; startMs += DR_INTERVAL_MS) starts.push(startMs);
+  return starts;
+}
+
+/** The energies of `starts` shifted back by `daysBack` days, or null when one of them was not measured. */
+function measuredDay(intervals: MeterIntervals, starts: readonly number[], daysBack: number): bigint[] | null {
+  const energies: bigint[] = [];
+  for (const startMs of starts) {
+    const row = intervals.get(startMs - daysBack * DAY_MS);
+    if (row === undefined || (row.flags & UNMEASURED_FLAGS) !== 0) return null;
+    energies.push(row.impMWh);
+  }
+  return energies;
+}
+
+/** The most recent like days with every event interval measured, at most BASELINE_LIKE_DAYS, and their energies. */
+function likeDaysOf(intervals: MeterIntervals, window: EventWindow, starts: readonly number[]): { days: number[]; energies: bigint[][] } {
+  const eventDay = utcDayOf(window.fromMs);
+  const eventIsWeekday = isWeekdayType(eventDay, window.holidayDays);
+  const days: number[] = [];
+  const energies: bigint[][] = [];
+  for (let daysBack = 1; daysBack <= BASELINE_LOOKBACK_DAYS && days.length < BASELINE_LIKE_DAYS; daysBack++) {
+    if (isWeekdayType(eventDay - daysBack, window.holidayDays) !== eventIsWeekday) continue;
+    const measured = measuredDay(intervals, starts, daysBack);
+    if (measured === null) continue;
+    days.push(eventDay - daysBack);
+    energies.push(measured);
+  }
+  return { days, energies };
+}
+
+/** The event's reduction for one meter from its aggregated intervals (event day and lookback). */
+export function measureReduction(intervals: MeterIntervals, window: EventWindow): MeasuredReduction {
+  checkEventWindow(window.fromMs, window.toMs);
+  const starts = intervalStarts(window);
+  const actual = measuredDay(intervals, starts, 0);
+  if (actual === null) return { outcome: 'missing_readings', likeDays: [], intervals: [], achievedMWh: 0n };
+  const { days, energies } = likeDaysOf(intervals, window, starts);
+  if (days.length < BASELINE_LIKE_DAYS) return { outcome: 'insufficient_history', likeDays: days, intervals: [], achievedMWh: 0n };
+  const reductions = starts.map((startMs, slot): IntervalReduction => {
+    const sumMWh = energies.reduce((sum, day) => sum + day[slot]!, 0n);
+    const baselineMWh = roundHalfEven(sumMWh, BigInt(BASELINE_LIKE_DAYS));
+    const actualMWh = actual[slot]!;
+    const achievedMWh = baselineMWh > actualMWh ? baselineMWh - actualMWh : 0n;
+    return { startMs, baselineMWh, actualMWh, achievedMWh };
+  });
+  const achievedMWh = reductions.reduce((sum, row) => sum + row.achievedMWh, 0n);
+  return { outcome: 'ok', likeDays: days, intervals: reductions, achievedMWh };
+}
