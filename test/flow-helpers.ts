@@ -4,6 +4,7 @@
 // credits, and a flow's records are provably in the signed tree.
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import type { AppOptions } from '../host/api/app.js';
 import { verifyLedger } from '../host/ledger/verify.js';
 import { verifyInclusion } from '../host/ledger/merkle.js';
 import { verifyBlockSignature } from '../host/ledger/blocks.js';
@@ -16,8 +17,9 @@ export interface FlowFixture extends ApiFixture, Provisioned {
   as(role: PartyRole): string;
 }
 
-export async function openFlows(backend: BackendFactory): Promise<FlowFixture> {
-  const fixture = await openApi(backend);
+/** `options` overrides the app's (e.g. a movable `nowMs` for expiry). */
+export async function openFlows(backend: BackendFactory, options: AppOptions = {}): Promise<FlowFixture> {
+  const fixture = await openApi(backend, options);
   const provisioned = await provision(fixture);
   return { ...fixture, ...provisioned, as: (role) => provisioned.keys[role] };
 }

@@ -3,12 +3,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import { walletsPlugin } from './wallets.js';
+import { preauthPlugin } from './preauth.js';
+import { sharingPlugin } from './sharing.js';
+import { d2dPlugin } from './d2d.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
 /** Every flow plugin, registered in this order. */
 export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   walletsPlugin,
+  preauthPlugin,
+  sharingPlugin,
+  d2dPlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

@@ -10,6 +10,14 @@ import { FlowError } from './errors.js';
 /** Ledger transfer codes of the flows (settlement uses 1001/1002); a flow adds its own here. */
 export const FLOW_TRANSFER_CODES = {
   walletTopUp: 2001,
+  /** S3: the hold of a pre-authorisation (pending → post or void). */
+  preauthHold: 2301,
+  /** S4: the beneficiary pays an event's compensation into the sharing clearing account … */
+  sharingCollect: 2401,
+  /** … which pays each occupant its share. */
+  sharingShare: 2402,
+  /** S8: the receiver pays the sender for the delivered energy. */
+  d2dSettlement: 2801,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */
