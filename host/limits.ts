@@ -211,3 +211,18 @@ export const DR_VERIFIER_SEEN_MAX = 1_024;
 export const DR_SIGNALS_PER_FETCH_MAX = 100;
 /** One consumption-billing window, ms (31 days). */
 export const DR_BILLING_WINDOW_MS_MAX = 2_678_400_000;
+// S3 pre-authorised settlement (docs/flows.md "S3").
+/** How long an authorisation holds the vehicle's money: 1 s … 7 days (default 1 h); the ledger voids it after. */
+export const PREAUTH_TIMEOUT_MS_MIN = 1_000;
+export const PREAUTH_TIMEOUT_MS_MAX = 604_800_000;
+export const PREAUTH_TIMEOUT_MS_DEFAULT = 3_600_000;
+/** An apparatus name and an authorisation's service description, UTF-16 code units. */
+export const PREAUTH_TEXT_LENGTH_MAX = 200;
+
+// S8 device-to-device transfers (docs/flows.md "S8").
+/** A transfer window: at most 7 days of one-minute intervals (10 080 rows per meter). */
+export const D2D_WINDOW_MS_MAX = 604_800_000;
+
+// S3, S4, S8: ids of flow objects whose ledger transfer ids derive from them.
+/** Leaves room for the prefixes and suffixes (`s3:capture:`, `s4:<id>:collect`, `#expired`) within LEDGER_ID_LENGTH_MAX. */
+export const FLOW_SETTLED_ID_LENGTH_MAX = 100;

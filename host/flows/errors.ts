@@ -50,6 +50,27 @@ export const FLOW_ERROR_STATUS = {
   ack_replayed: 409,
   /** The signal expired before it was acknowledged. */
   signal_expired: 409,
+  // S3 pre-authorised settlement (docs/flows.md "S3").
+  /** The authorisation id was used before with another request body. */
+  authorisation_conflict: 409,
+  /** A capture asks for more than the authorisation holds. */
+  capture_exceeds_authorisation: 409,
+  /** The authorisation was already captured with another amount or time. */
+  already_captured: 409,
+  /** The authorisation's hold timed out (the ledger voids it); it can no longer be captured or voided. */
+  authorisation_expired: 409,
+
+  // S4 battery-sharing compensation (docs/flows.md "S4").
+  /** The sharing event id was used before with another body. */
+  sharing_event_conflict: 409,
+
+  // S8 device-to-device transfers (docs/flows.md "S8").
+  /** The transfer id was used before with another body. */
+  d2d_conflict: 409,
+  /** The transfer window has not ended yet; settle at or after toMs. */
+  d2d_window_open: 409,
+  /** A meter has no reading at or before the window's start, or none at or after its end; settle once they arrive. */
+  d2d_readings_incomplete: 409,
 } as const;
 
 export type FlowErrorCode = keyof typeof FLOW_ERROR_STATUS;

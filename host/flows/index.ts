@@ -9,6 +9,9 @@ import { evOffersPlugin } from './ev/offers.js';
 import { evChargePointsPlugin } from './ev/charge-points.js';
 import { evSessionsPlugin } from './ev/sessions.js';
 import { demandResponsePlugin } from './dr-plugin.js';
+import { preauthPlugin } from './preauth.js';
+import { sharingPlugin } from './sharing.js';
+import { d2dPlugin } from './d2d.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
@@ -21,6 +24,9 @@ export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   evChargePointsPlugin,
   evSessionsPlugin,
   demandResponsePlugin,
+  preauthPlugin,
+  sharingPlugin,
+  d2dPlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

@@ -23,6 +23,14 @@ export const FLOW_TRANSFER_CODES = {
   applianceConsumption: 3002,
   /** S10: a DR event's reward for achieved reduction, sponsor → appliance. */
   demandResponseReward: 3003,
+  /** S3: the hold of a pre-authorisation (pending → post or void). */
+  preauthHold: 2301,
+  /** S4: the beneficiary pays an event's compensation into the sharing clearing account … */
+  sharingCollect: 2401,
+  /** … which pays each occupant its share. */
+  sharingShare: 2402,
+  /** S8: the receiver pays the sender for the delivered energy. */
+  d2dSettlement: 2801,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */
