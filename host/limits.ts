@@ -150,3 +150,13 @@ export const FLOW_OBJECT_BYTES_MAX = 256 * 1024;
 export const FLOW_LIST_LIMIT_MAX = 10_000;
 /** Flow ids (offers, sessions, contracts, …), in UTF-16 code units. */
 export const FLOW_ID_LENGTH_MAX = 128;
+
+// Metered contracts: PPAs (S2), P2P contracts (S7), connection events (S9) (docs/flows.md).
+/** Ids of PPAs, P2P contracts, connection events and assets: ledger transfer ids are derived from them and must stay within LEDGER_ID_LENGTH_MAX. */
+export const FLOW_CONTRACT_ID_LENGTH_MAX = 64;
+/** Meters one PPA or P2P contract names. */
+export const FLOW_CONTRACT_METERS_MAX = 64;
+/** Settlement windows of one PPA or P2P contract's period (a PPA's deliveries are read in one list). */
+export const FLOW_CONTRACT_WINDOWS_MAX = 10_000;
+/** Open connection events one settle step of a grid connection point settles (call again for more). */
+export const CONNECTION_SETTLE_EVENTS_MAX = 1_000;

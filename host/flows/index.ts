@@ -3,12 +3,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import { walletsPlugin } from './wallets.js';
+import { ppaPlugin } from './ppa.js';
+import { p2pPlugin } from './p2p.js';
+import { connectionPlugin } from './connection.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
 /** Every flow plugin, registered in this order. */
 export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   walletsPlugin,
+  ppaPlugin,
+  p2pPlugin,
+  connectionPlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {
