@@ -226,3 +226,12 @@ export const D2D_WINDOW_MS_MAX = 604_800_000;
 // S3, S4, S8: ids of flow objects whose ledger transfer ids derive from them.
 /** Leaves room for the prefixes and suffixes (`s3:capture:`, `s4:<id>:collect`, `#expired`) within LEDGER_ID_LENGTH_MAX. */
 export const FLOW_SETTLED_ID_LENGTH_MAX = 100;
+// Metered contracts: PPAs (S2), P2P contracts (S7), connection events (S9) (docs/flows.md).
+/** Ids of PPAs, P2P contracts, connection events and assets: ledger transfer ids are derived from them and must stay within LEDGER_ID_LENGTH_MAX. */
+export const FLOW_CONTRACT_ID_LENGTH_MAX = 64;
+/** Meters one PPA or P2P contract names. */
+export const FLOW_CONTRACT_METERS_MAX = 64;
+/** Settlement windows of one PPA or P2P contract's period (a PPA's deliveries are read in one list). */
+export const FLOW_CONTRACT_WINDOWS_MAX = 10_000;
+/** Open connection events one settle step of a grid connection point settles (call again for more). */
+export const CONNECTION_SETTLE_EVENTS_MAX = 1_000;

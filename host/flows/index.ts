@@ -12,6 +12,9 @@ import { demandResponsePlugin } from './dr-plugin.js';
 import { preauthPlugin } from './preauth.js';
 import { sharingPlugin } from './sharing.js';
 import { d2dPlugin } from './d2d.js';
+import { ppaPlugin } from './ppa.js';
+import { p2pPlugin } from './p2p.js';
+import { connectionPlugin } from './connection.js';
 
 type FlowPlugin = (app: FastifyInstance, context: ApiContext) => Promise<void>;
 
@@ -27,6 +30,9 @@ export const FLOW_PLUGINS: readonly FlowPlugin[] = [
   preauthPlugin,
   sharingPlugin,
   d2dPlugin,
+  ppaPlugin,
+  p2pPlugin,
+  connectionPlugin,
 ];
 
 export async function flowsPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

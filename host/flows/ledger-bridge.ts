@@ -31,6 +31,13 @@ export const FLOW_TRANSFER_CODES = {
   sharingShare: 2402,
   /** S8: the receiver pays the sender for the delivered energy. */
   d2dSettlement: 2801,
+  /** S2: transmission → supplier for a PPA delivery window, and its corrections (either way). */
+  ppaDelivery: 2201,
+  ppaCorrection: 2202,
+  /** S7: buyer → seller for a validated M&V window. */
+  p2pSettlement: 2701,
+  /** S9: the attributed account → the grid connection point's network operator for a connection event. */
+  connectionService: 2901,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */

@@ -1,0 +1,131 @@
+// S9 energy services for assets at grid connection points: the pure rules.
+// An asset reports a connection event with its service quantity (energy in
+// mWh; measured from its own meter's import when it has one). The event is
+// attributed to an account: a mobile asset's to the grid connection point it
+// names (the point's holder), any other asset's to its owner (SPEC §8 S9).
+// Settled like energy: the quantity at the point's price, rounded as a
+// statement line, paid by the attributed account to the point's network operator.
+import { invalidInput } from '../errors.js';
+import type { SingleTransfer } from '../ledger/types.js';
+import type { FlowBody } from '../store/flow-store.js';
+import { energyChargeMicro, formatEnergyPrice, formatStatementAmount } from './energy-money.js';
+import { FlowError } from './errors.js';
+import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
+import type { Geo } from './contract-guards.js';
+
+export const GCP_KIND = 'gcp';
+export const ASSET_KIND = 'asset';
+export const CONNECTION_EVENT_KIND = 'connection-event';
+
+export type AssetType = 'mobile' | 'stationary';
+
+export interface GcpBody extends FlowBody {
+  /** The network operator that registered the point and provides the service there: the payee. */
+  operator: string;
+  /** The party holding the connection: the account a mobile asset's events are attributed to. */
+  holder: string;
+  priceMicroPerKWh: string;
+  currency: string;
+  geo: Geo;
+  createdAtMs: number;
+}
+
+export interface AssetBody extends FlowBody {
+  owner: string;
+  type: AssetType;
+  /** A stationary asset's connection point; null for a mobile one. */
+  gcp: string | null;
+  /** The asset's own meter: its events' quantity is its import over the event. */
+  meterId: string | null;
+  createdAtMs: number;
+}
+
+export interface ConnectionEventBody extends FlowBody {
+  asset: string;
+  assetType: AssetType;
+  owner: string;
+  gcp: string;
+  attributedTo: string;
+  quantityMWh: number;
+  /** Whether the quantity was measured from the asset's meter (else reported). */
+  measured: boolean;
+  from: number;
+  to: number;
+  reporter: string;
+  leafIndex: number | null;
+  /** Set when settled: the amount in µ and its transfer (null for a zero amount). */
+  settlement: { amountMicro: string; transferId: string | null } | null;
+}
+
+/** Lists of one point's events that are open (to settle) or settled. */
+export function eventGroup(gcpId: string, settled: boolean): string {
+  return `${settled ? 'settled' : 'open'}:${gcpId}`;
+}
+
+/** The point an event happened at: the one a mobile asset names, or a stationary asset's own. */
+export function connectionPointOf(asset: AssetBody, namedGcpId: string | undefined): string {
+  if (asset.type === 'mobile') {
+    if (namedGcpId === undefined) throw new FlowError('connection_gcp_required', 'a mobile asset must name the grid connection point of its event');
+    return namedGcpId;
+  }
+  if (asset.gcp === null) throw new FlowError('connection_gcp_required', 'a stationary asset must be registered at a grid connection point');
+  if (namedGcpId !== undefined && namedGcpId !== asset.gcp) {
+    throw new FlowError('connection_gcp_mismatch', `the asset is connected at ${asset.gcp}, not ${namedGcpId}`);
+  }
+  return asset.gcp;
+}
+
+/** SPEC §8 S9: a mobile asset's event goes to the point's account, any other asset's to its own. */
+export function attributedPartyOf(asset: AssetBody, gcp: GcpBody): string {
+  return asset.type === 'mobile' ? gcp.holder : asset.owner;
+}
+
+/** The event spans [from, to), has ended, and — for a metered asset — lies on the interval grid its meter is aggregated on. */
+export function checkEventSpan(from: number, to: number, nowMs: number, gridMs: number | null): void {
+  if (to <= from) throw invalidInput(`to ${to} must be after from ${from}`);
+  if (gridMs !== null && (from % gridMs !== 0 || to % gridMs !== 0)) {
+    throw invalidInput(`a metered asset's event must start and end on the ${gridMs} ms interval grid`);
+  }
+  if (to > nowMs) throw new FlowError('window_open', `the connection event ends at ${to}, after now`);
+}
+
+/** The event's quantity: the measured one when the asset is metered (a reported one must agree), else the reported one. */
+export function serviceQuantityMWh(reportedMWh: number | undefined, measuredMWh: bigint | null): bigint {
+  if (measuredMWh === null) {
+    if (reportedMWh === undefined) throw new FlowError('connection_quantity_required', 'an unmetered asset must report quantityMWh');
+    return BigInt(reportedMWh);
+  }
+  if (reportedMWh !== undefined && BigInt(reportedMWh) !== measuredMWh) {
+    throw new FlowError('connection_quantity_mismatch', `the asset reports ${reportedMWh} mWh, its meter shows ${measuredMWh} mWh`);
+  }
+  return measuredMWh;
+}
+
+/** The event's ledger record: its parties (owner, point holder, network operator), timestamp and the point's geodetic reference. */
+export function connectionRecord(eventId: string, event: ConnectionEventBody, gcp: GcpBody): Record<string, unknown> {
+  return {
+    event: eventId, asset: event.asset, assetType: event.assetType, gcp: event.gcp, owner: event.owner, holder: gcp.holder,
+    operator: gcp.operator, parties: [...new Set([event.owner, gcp.holder, gcp.operator])], attributedTo: event.attributedTo,
+    quantityMWh: event.quantityMWh, measured: event.measured, price: formatEnergyPrice(BigInt(gcp.priceMicroPerKWh)),
+    currency: gcp.currency, from: event.from, to: event.to, reporter: event.reporter, ts: event.to, geo: gcp.geo,
+  };
+}
+
+/** The event's amount in µ: its quantity at the point's price, rounded as a statement line. */
+export function serviceAmountMicro(event: ConnectionEventBody, gcp: GcpBody): bigint {
+  return energyChargeMicro(BigInt(event.quantityMWh), BigInt(gcp.priceMicroPerKWh), gcp.currency);
+}
+
+/** The attributed account pays the point's network operator; null for a zero amount. */
+export function serviceTransfer(eventId: string, event: ConnectionEventBody, gcp: GcpBody, amountMicro: bigint): SingleTransfer | null {
+  if (amountMicro === 0n) return null;
+  return {
+    type: 'single', id: `s9:${eventId}`, debit: walletAccountId(event.attributedTo, gcp.currency),
+    credit: walletAccountId(gcp.operator, gcp.currency), amountMicro, currency: gcp.currency,
+    code: FLOW_TRANSFER_CODES.connectionService, ts: event.to,
+  };
+}
+
+export function formatServiceAmount(amountMicro: bigint, gcp: GcpBody): string {
+  return formatStatementAmount(amountMicro, gcp.currency);
+}

@@ -1,0 +1,41 @@
+// Flow objects whose ledger record is appended once: the object is stored
+// first with `leafIndex: null`, then the record is appended and its index
+// stored. A retry finds the index and appends nothing; only a crash between
+// the append and the store leaves a second copy of the record on retry.
+import type { ApiContext } from '../api/context.js';
+import { canonicalJson } from '../ledger/canonical-json.js';
+import type { FlowBody, FlowObject, NewFlowObject } from '../store/flow-store.js';
+import { appendFlowRecord } from './ledger-bridge.js';
+
+export interface RecordedBody extends FlowBody {
+  leafIndex: number | null;
+}
+
+/** Inserts `object` unless (kind, id) exists; answers the stored object and whether this call created it. */
+export async function insertOrExisting<T extends FlowBody>(
+  context: ApiContext, object: NewFlowObject<T>,
+): Promise<{ object: FlowObject<T>; created: boolean }> {
+  return context.store.flows.transact(`${object.kind}:${object.id}`, async (transaction) => {
+    const created = await transaction.insert(object, context.nowMs());
+    return { object: (await transaction.get<T>(object.kind, object.id))!, created };
+  });
+}
+
+/** Appends the object's record unless its index is stored, then stores the index. */
+export async function recordOnce<T extends RecordedBody>(
+  context: ApiContext, object: FlowObject<T>, recordKind: string, recordBody: Record<string, unknown>,
+): Promise<FlowObject<T>> {
+  if (object.body.leafIndex !== null) return object;
+  const leafIndex = await appendFlowRecord(context, recordKind, recordBody);
+  return context.store.flows.transact(`${object.kind}:${object.id}`, async (transaction) => {
+    const current = (await transaction.get<T>(object.kind, object.id))!;
+    if (current.body.leafIndex !== null) return current;
+    return transaction.update(current, { ...current.body, leafIndex }, context.nowMs());
+  });
+}
+
+/** Whether two bodies agree on everything but the `ignored` members (a repeated create with the same terms). */
+export function sameTerms(stored: object, requested: object, ignored: readonly string[]): boolean {
+  const terms = (body: object) => canonicalJson(Object.fromEntries(Object.entries(body).filter(([name]) => !ignored.includes(name))));
+  return terms(stored) === terms(requested);
+}

@@ -1,0 +1,133 @@
+// S2 energy purchase agreements: the pure rules. A delivery window's energy
+// is the export the supplier's meters show over it, capped at what is left
+// of the contracted volume (the excess is recorded, not paid); its amount is
+// the PPA price applied once to the delivered energy (energy-money.ts). A
+// window settled again with other metered energy (late readings) gets a new
+// revision whose transfer moves only the difference, referencing the last.
+import type { SingleTransfer } from '../ledger/types.js';
+import type { FlowBody } from '../store/flow-store.js';
+import type { SettlementWindow } from './contract-windows.js';
+import { energyChargeMicro, formatEnergyPrice, formatStatementAmount } from './energy-money.js';
+import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
+
+export const PPA_KIND = 'ppa';
+export const PPA_DELIVERY_KIND = 'ppa-delivery';
+
+export interface PpaBody extends FlowBody {
+  supplier: string;
+  transmission: string;
+  /** µ per kWh, as a decimal string of µ (integer). */
+  priceMicroPerKWh: string;
+  currency: string;
+  volumeMWh: number;
+  period: SettlementWindow;
+  windowMs: number;
+  meters: string[];
+  createdAtMs: number;
+  /** The agreement's ledger leaf; null until recorded. */
+  leafIndex: number | null;
+}
+
+export interface DeliveryFigures {
+  /** Export the meters show over the window. */
+  meteredMWh: number;
+  /** What is paid: metered, capped at the volume left. */
+  deliveredMWh: number;
+  /** metered − delivered: beyond the contracted volume, not paid. */
+  excessMWh: number;
+  /** The window's amount at the PPA price, µ (whole minor units). */
+  amountMicro: string;
+}
+
+export interface DeliveryRevision extends DeliveryFigures {
+  revision: number;
+  /** The amount moved by this revision: its amount minus the previous revision's (transmission → supplier when positive). */
+  deltaMicro: string;
+  /** Null when the delta is zero (nothing to move). */
+  transferId: string | null;
+  leafIndex: number | null;
+}
+
+export interface PpaDeliveryBody extends FlowBody {
+  ppa: string;
+  window: SettlementWindow;
+  /** Completed revisions, oldest first; the last is in force. */
+  revisions: DeliveryRevision[];
+  /** A revision claimed but not yet posted and recorded. */
+  pending: DeliveryRevision | null;
+}
+
+/** The delivery object's id: one per PPA window. */
+export function deliveryId(ppaId: string, window: SettlementWindow): string {
+  return `${ppaId}:${window.from}`;
+}
+
+/** The energy paid for: metered, capped at `volumeMWh − deliveredElsewhereMWh` (never negative). */
+export function cappedDelivery(meteredMWh: bigint, volumeMWh: bigint, deliveredElsewhereMWh: bigint): { deliveredMWh: bigint; excessMWh: bigint } {
+  const leftMWh = volumeMWh > deliveredElsewhereMWh ? volumeMWh - deliveredElsewhereMWh : 0n;
+  const deliveredMWh = meteredMWh < leftMWh ? meteredMWh : leftMWh;
+  return { deliveredMWh, excessMWh: meteredMWh - deliveredMWh };
+}
+
+/** The revision in force (or being completed) of a delivery; null when it has none. */
+export function currentRevision(delivery: PpaDeliveryBody): DeliveryRevision | null {
+  return delivery.pending ?? delivery.revisions[delivery.revisions.length - 1] ?? null;
+}
+
+/**
+ * The next revision of a window given its metered energy and the energy
+ * delivered in the PPA's other windows; null when the revision in force
+ * already has these figures (a re-run posts nothing).
+ */
+export function nextRevision(
+  ppaId: string, ppa: PpaBody, window: SettlementWindow, meteredMWh: bigint, deliveredElsewhereMWh: bigint, current: DeliveryRevision | null,
+): DeliveryRevision | null {
+  const { deliveredMWh, excessMWh } = cappedDelivery(meteredMWh, BigInt(ppa.volumeMWh), deliveredElsewhereMWh);
+  if (current !== null && BigInt(current.meteredMWh) === meteredMWh && BigInt(current.deliveredMWh) === deliveredMWh) return null;
+  const amountMicro = energyChargeMicro(deliveredMWh, BigInt(ppa.priceMicroPerKWh), ppa.currency);
+  const deltaMicro = amountMicro - BigInt(current?.amountMicro ?? '0');
+  const revision = (current?.revision ?? 0) + 1;
+  return {
+    revision, meteredMWh: Number(meteredMWh), deliveredMWh: Number(deliveredMWh), excessMWh: Number(excessMWh),
+    amountMicro: String(amountMicro), deltaMicro: String(deltaMicro),
+    transferId: deltaMicro === 0n ? null : `s2:${ppaId}:${window.from}:r${revision}`, leafIndex: null,
+  };
+}
+
+/** The transfer of a revision: transmission → supplier for a positive delta, back for a negative one; null for none. */
+export function revisionTransfer(
+  ppa: PpaBody, window: SettlementWindow, revision: DeliveryRevision, previousTransferIds: readonly string[],
+): SingleTransfer | null {
+  if (revision.transferId === null) return null;
+  const deltaMicro = BigInt(revision.deltaMicro);
+  const payer = deltaMicro > 0n ? ppa.transmission : ppa.supplier;
+  const payee = deltaMicro > 0n ? ppa.supplier : ppa.transmission;
+  return {
+    type: 'single', id: revision.transferId, debit: walletAccountId(payer, ppa.currency), credit: walletAccountId(payee, ppa.currency),
+    amountMicro: deltaMicro > 0n ? deltaMicro : -deltaMicro, currency: ppa.currency,
+    code: revision.revision === 1 ? FLOW_TRANSFER_CODES.ppaDelivery : FLOW_TRANSFER_CODES.ppaCorrection,
+    ts: window.to, refs: [...previousTransferIds],
+  };
+}
+
+/** The agreement's ledger record (kind `ppa`: readable by its supplier, its transmission company, regulators, operators). */
+export function agreementRecord(ppaId: string, ppa: PpaBody): Record<string, unknown> {
+  return {
+    type: 'agreement', ppa: ppaId, supplier: ppa.supplier, transmission: ppa.transmission,
+    price: formatEnergyPrice(BigInt(ppa.priceMicroPerKWh)), currency: ppa.currency, volumeMWh: ppa.volumeMWh,
+    period: ppa.period, windowMs: ppa.windowMs, meters: ppa.meters, ts: ppa.createdAtMs,
+  };
+}
+
+/** A delivery revision's ledger record, under the agreement (kind `ppa`, same readers). */
+export function deliveryRecord(ppaId: string, ppa: PpaBody, window: SettlementWindow, revision: DeliveryRevision, correctsLeaf: number | null): Record<string, unknown> {
+  return {
+    type: 'delivery', ppa: ppaId, agreementLeaf: ppa.leafIndex, supplier: ppa.supplier, transmission: ppa.transmission,
+    window, revision: revision.revision, corrects: correctsLeaf,
+    meteredMWh: revision.meteredMWh, deliveredMWh: revision.deliveredMWh, excessMWh: revision.excessMWh,
+    price: formatEnergyPrice(BigInt(ppa.priceMicroPerKWh)), currency: ppa.currency,
+    amount: formatStatementAmount(BigInt(revision.amountMicro), ppa.currency),
+    adjustment: formatStatementAmount(BigInt(revision.deltaMicro), ppa.currency),
+    transfer: revision.transferId, ts: window.to,
+  };
+}
