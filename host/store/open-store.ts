@@ -15,6 +15,9 @@ import { PostgresLedgerStore } from './postgres/ledger.js';
 import type { SettlementStore } from './settlement-store.js';
 import { SqliteSettlementStore } from './sqlite/settlement.js';
 import { PostgresSettlementStore } from './postgres/settlement.js';
+import type { LedgerListStore } from './ledger-lists.js';
+import { SqliteLedgerListStore } from './sqlite/ledger-lists.js';
+import { PostgresLedgerListStore } from './postgres/ledger-lists.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -22,6 +25,8 @@ export interface Store {
   readonly parties: PartyStore;
   readonly ledger: LedgerStore;
   readonly settlement: SettlementStore;
+  /** The API's lists of accounts and of an account's transfers. */
+  readonly ledgerLists: LedgerListStore;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Closes the connection or pool this store opened. */
@@ -51,6 +56,7 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
     parties: new SqlitePartyStore(database, (work) => readings.exclusive(work)),
     ledger: queuedLedgerStore(new SqliteLedgerStore(database), (work) => readings.exclusive(work)),
     settlement: new SqliteSettlementStore(database, (work) => readings.exclusive(work)),
+    ledgerLists: new SqliteLedgerListStore(database, (work) => readings.exclusive(work)),
     ping: async () => {
       database.prepare('SELECT 1').get();
     },
@@ -69,6 +75,7 @@ export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Sto
     parties: new PostgresPartyStore(sql),
     ledger: new PostgresLedgerStore(sql),
     settlement: new PostgresSettlementStore(sql),
+    ledgerLists: new PostgresLedgerListStore(sql),
     ping: async () => {
       await sql`SELECT 1`;
     },

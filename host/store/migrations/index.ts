@@ -5,5 +5,8 @@ import { LEDGER_MIGRATION } from './001-ledger.js';
 import { READINGS_MIGRATION } from './002-readings.js';
 import { PARTIES_MIGRATION } from './003-parties.js';
 import { SETTLEMENT_MIGRATION } from './004-settlement.js';
+import { KEYS_AND_LISTS_MIGRATION } from './007-keys-and-lists.js';
 
-export const MIGRATIONS: readonly Migration[] = [LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [
+  LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION, KEYS_AND_LISTS_MIGRATION,
+];
