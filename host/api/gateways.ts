@@ -7,7 +7,8 @@ import { rethrowDuplicate, type GatewaySummary } from '../store/party-store.js';
 import { bearerAuth, callerOf, listScopeOf, notFoundUnlessVisible, requireOperator } from './auth.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
-import { authErrorResponses, bearerSecurity, errorSchema, idSchema, listQuerySchema, type ListQuery } from './schemas.js';
+import { pageOf, pageQuerySchema, pageReplySchema, pageRequestOf, type PageQuery } from './paging.js';
+import { authErrorResponses, bearerSecurity, errorSchema, idSchema } from './schemas.js';
 
 const gatewaySchema = {
   type: 'object',
@@ -49,13 +50,17 @@ export async function gatewaysPlugin(app: FastifyInstance, context: ApiContext):
     return reply.code(201).send({ gateway, secret });
   });
 
-  app.get<{ Querystring: ListQuery }>('/v1/gateways', {
+  app.get<{ Querystring: PageQuery }>('/v1/gateways', {
     schema: {
-      summary: 'List gateways: all for operators and regulators, else those the caller owns', tags: ['gateways'],
-      security: bearerSecurity, querystring: listQuerySchema,
-      response: { 200: { type: 'object', required: ['gateways'], properties: { gateways: { type: 'array', items: gatewaySchema } } }, ...authErrorResponses },
+      summary: 'List gateways by id: all for operators and regulators, else those the caller owns', tags: ['gateways'],
+      security: bearerSecurity, querystring: pageQuerySchema,
+      response: { 200: pageReplySchema('gateways', gatewaySchema), ...authErrorResponses },
     },
-  }, async (request) => ({ gateways: await parties.listGateways(listScopeOf(request), request.query.limit) }));
+  }, async (request) => {
+    const rows = await parties.listGateways(listScopeOf(request), pageRequestOf(request.query));
+    const { items, next } = pageOf(rows, request.query, (gateway) => gateway.gatewayId);
+    return { gateways: items, next };
+  });
 
   app.get<{ Params: { gatewayId: string } }>('/v1/gateways/:gatewayId', {
     schema: {

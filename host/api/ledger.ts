@@ -9,6 +9,7 @@ import { bearerAuth, callerOf, notFoundUnlessVisible, requireOperator } from './
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { transferVisibleTo } from './ledger-access.js';
+import { ledgerListRoutes } from './ledger-lists.js';
 import { ledgerLogRoutes } from './ledger-log.js';
 import {
   accountResultsSchema, accountSchema, idParamsSchema, newAccountsSchema, newTransfersSchema, transferResultsSchema, transferSchema,
@@ -114,5 +115,6 @@ export async function ledgerPlugin(app: FastifyInstance, context: ApiContext): P
   app.addHook('onRequest', bearerAuth(context.store.parties));
   accountRoutes(app, context);
   transferRoutes(app, context);
+  ledgerListRoutes(app, context);
   ledgerLogRoutes(app, context);
 }

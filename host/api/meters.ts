@@ -6,7 +6,8 @@ import type { OwnedMeter } from '../store/party-store.js';
 import { bearerAuth, callerOf, listScopeOf, notFoundUnlessVisible, requireOperator } from './auth.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
-import { authErrorResponses, bearerSecurity, errorSchema, idSchema, listQuerySchema, meterIdSchema, type ListQuery } from './schemas.js';
+import { pageOf, pageQuerySchema, pageReplySchema, pageRequestOf, type PageQuery } from './paging.js';
+import { authErrorResponses, bearerSecurity, errorSchema, idSchema, meterIdSchema } from './schemas.js';
 
 const meterSchema = {
   type: 'object',
@@ -50,12 +51,16 @@ export async function metersPlugin(app: FastifyInstance, context: ApiContext): P
     return reply.code(201).send({ meter });
   });
 
-  app.get<{ Querystring: ListQuery }>('/v1/meters', {
+  app.get<{ Querystring: PageQuery }>('/v1/meters', {
     schema: {
-      summary: 'List meters visible to the caller', tags: ['meters'], security: bearerSecurity, querystring: listQuerySchema,
-      response: { 200: { type: 'object', required: ['meters'], properties: { meters: { type: 'array', items: meterSchema } } }, ...authErrorResponses },
+      summary: 'List meters visible to the caller, by id', tags: ['meters'], security: bearerSecurity, querystring: pageQuerySchema,
+      response: { 200: pageReplySchema('meters', meterSchema), ...authErrorResponses },
     },
-  }, async (request) => ({ meters: await parties.listMeters(listScopeOf(request), request.query.limit) }));
+  }, async (request) => {
+    const rows = await parties.listMeters(listScopeOf(request), pageRequestOf(request.query));
+    const { items, next } = pageOf(rows, request.query, (meter) => meter.meterId);
+    return { meters: items, next };
+  });
 
   app.get<{ Params: { meterId: string } }>('/v1/meters/:meterId', {
     schema: {

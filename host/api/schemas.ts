@@ -1,5 +1,6 @@
-// JSON schemas shared by the API plugins: ids, list limits, the error body.
-import { API_ID_LENGTH_MAX, API_LIST_LIMIT_DEFAULT, API_LIST_LIMIT_MAX, INGEST_METER_ID_LENGTH_MAX } from '../limits.js';
+// JSON schemas shared by the API plugins: ids and the error body (list
+// paging: paging.ts).
+import { API_ID_LENGTH_MAX, INGEST_METER_ID_LENGTH_MAX } from '../limits.js';
 
 /** Party and gateway ids: URL- and header-safe. */
 export const idSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', minLength: 1, maxLength: API_ID_LENGTH_MAX } as const;
@@ -13,16 +14,6 @@ export const errorSchema = {
     error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
   },
 } as const;
-
-export const listQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { limit: { type: 'integer', minimum: 1, maximum: API_LIST_LIMIT_MAX, default: API_LIST_LIMIT_DEFAULT } },
-} as const;
-
-export interface ListQuery {
-  limit: number;
-}
 
 /** Error responses every authenticated route can give. */
 export const authErrorResponses = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema } as const;

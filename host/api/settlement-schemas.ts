@@ -49,25 +49,21 @@ export interface NewRunBody {
 
 const nullableInteger = { type: ['integer', 'null'] } as const;
 
-export const runReplySchema = {
+export const runSchema = {
   type: 'object',
-  required: ['run'],
   properties: {
-    run: {
+    runId: { type: 'string' }, from: { type: 'integer' }, to: { type: 'integer' }, intervalMs: { type: 'integer' },
+    status: { type: 'string', enum: ['running', 'completed', 'failed'] },
+    progress: {
       type: 'object',
-      properties: {
-        runId: { type: 'string' }, from: { type: 'integer' }, to: { type: 'integer' }, intervalMs: { type: 'integer' },
-        status: { type: 'string', enum: ['running', 'completed', 'failed'] },
-        progress: {
-          type: 'object',
-          properties: { accountsDone: { type: 'integer' }, accountsTotal: { type: 'integer' }, readings: { type: 'integer' } },
-        },
-        accountsFailed: { type: 'integer' }, transfersPosted: { type: 'integer' }, startedAtMs: { type: 'integer' },
-        finishedAtMs: nullableInteger, durationMs: nullableInteger, error: { type: ['string', 'null'] },
-      },
+      properties: { accountsDone: { type: 'integer' }, accountsTotal: { type: 'integer' }, readings: { type: 'integer' } },
     },
+    accountsFailed: { type: 'integer' }, transfersPosted: { type: 'integer' }, startedAtMs: { type: 'integer' },
+    finishedAtMs: nullableInteger, durationMs: nullableInteger, error: { type: ['string', 'null'] },
   },
 } as const;
+
+export const runReplySchema = { type: 'object', required: ['run'], properties: { run: runSchema } } as const;
 
 export const statementsReplySchema = {
   type: 'object',

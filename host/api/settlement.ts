@@ -10,10 +10,11 @@ import type { BillingAccount, SettlementRunRecord } from '../store/settlement-st
 import { bearerAuth, callerOf, notFoundUnlessVisible, readsAll, requireOperator } from './auth.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
+import { pageOf, pageQuerySchema, pageReplySchema, pageRequestOf, type PageQuery } from './paging.js';
 import { authErrorResponses, bearerSecurity, errorSchema, idSchema } from './schemas.js';
 import {
   accountStatementsQuerySchema, billingAccountIdSchema, billingAccountReplySchema, newBillingAccountSchema, newRunSchema,
-  newTariffSchema, runReplySchema, statementsQuerySchema, statementsReplySchema, tariffReplySchema, type NewRunBody,
+  newTariffSchema, runReplySchema, runSchema, statementsQuerySchema, statementsReplySchema, tariffReplySchema, type NewRunBody,
 } from './settlement-schemas.js';
 import { SettlementRunner } from './settlement-runner.js';
 
@@ -140,6 +141,22 @@ function runRoutes(app: FastifyInstance, context: ApiContext, runner: Settlement
     const { from, to, intervalMs, runId } = request.body;
     const run = await runner.start({ fromMs: from, toMs: to, ...(intervalMs === undefined ? {} : { intervalMs }), ...(runId === undefined ? {} : { runId }) });
     return reply.code(202).header('location', `/v1/settlement-runs/${run.runId}`).send({ run: runView(run) });
+  });
+
+  app.get<{ Querystring: PageQuery }>('/v1/settlement-runs', {
+    schema: {
+      summary: 'Settlement runs, oldest first (creation order): all for operators and regulators; other parties see none',
+      tags: ['settlement'], security: bearerSecurity, querystring: pageQuerySchema,
+      response: { 200: pageReplySchema('runs', runSchema), ...authErrorResponses },
+    },
+  }, async (request) => {
+    const page = pageRequestOf(request.query);
+    // A run's status is for read-all roles only (GET /v1/settlement-runs/{id}); to anyone else no run is listed.
+    if (!readsAll(callerOf(request))) return { runs: [], next: null };
+    const rows = await context.store.settlement.listRuns(page);
+    if (rows === null) throw new ApiError('invalid_request', `querystring/after: no settlement run ${page.after}`);
+    const { items, next } = pageOf(rows, request.query, (run) => run.runId);
+    return { runs: items.map(runView), next };
   });
 
   app.get<{ Params: IdParams }>('/v1/settlement-runs/:id', {

@@ -7,10 +7,11 @@
 // (money paid in outside the ledger) or from the owner's own wallet.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { pageOf, pageQuerySchema, pageRequestOf, type PageQuery } from '../api/paging.js';
 import { callerOf, readsAll } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
-import { authErrorResponses, bearerSecurity, errorSchema, listQuerySchema, type ListQuery } from '../api/schemas.js';
+import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
 import { currencyExponent } from '../currency.js';
 import { parseMicro } from '../decimal.js';
 import { AccountFlags } from '../ledger/types.js';
@@ -116,15 +117,18 @@ export async function applianceRoutes(app: FastifyInstance, context: ApiContext)
     },
   }, async (request) => ({ appliance: await applianceView(context, await visibleAppliance(context, callerOf(request), request.params.id)) }));
 
-  app.get<{ Querystring: ListQuery }>('/v1/appliances', {
+  app.get<{ Querystring: PageQuery }>('/v1/appliances', {
     schema: {
       summary: "The caller's appliances (operators and regulators: all), in id order", tags: ['flows'], security: bearerSecurity,
-      querystring: listQuerySchema, response: { 200: appliancesReply, ...authErrorResponses },
+      querystring: pageQuerySchema, response: { 200: appliancesReply, ...authErrorResponses },
     },
   }, async (request) => {
     const caller = callerOf(request);
-    const query = readsAll(caller) ? { limit: request.query.limit } : { ownerPartyId: caller.partyId, limit: request.query.limit };
-    return { appliances: await applianceViews(context, await context.store.flows.list<ApplianceBody>(APPLIANCE_KIND, query)) };
+    const { after, limit } = pageRequestOf(request.query);
+    const scope = readsAll(caller) ? {} : { ownerPartyId: caller.partyId };
+    const rows = await context.store.flows.list<ApplianceBody>(APPLIANCE_KIND, { ...scope, limit, ...(after === null ? {} : { afterId: after }) });
+    const page = pageOf(rows, request.query, (row) => row.id);
+    return { appliances: await applianceViews(context, page.items), next: page.next };
   });
 
   app.post<{ Params: { id: string }; Body: TopUpBody }>('/v1/appliances/:id/top-ups', {

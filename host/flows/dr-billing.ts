@@ -8,9 +8,10 @@
 // appliance until that window is billed again after a top-up. Windows move
 // forward; billing a window again posts nothing.
 import type { FastifyInstance } from 'fastify';
+import { pageOf, pageQuerySchema, pageReplySchema, pageRequestOf, type PageQuery } from '../api/paging.js';
 import { callerOf } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
-import { authErrorResponses, bearerSecurity, errorSchema, listQuerySchema, type ListQuery } from '../api/schemas.js';
+import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
 import { formatMicro } from '../decimal.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import { roundHalfEven } from '../exact.js';
@@ -130,15 +131,17 @@ export async function billingRoutes(app: FastifyInstance, context: ApiContext): 
     return { billing: billingView(billing), appliance: await applianceView(context, current) };
   });
 
-  app.get<{ Params: { id: string }; Querystring: ListQuery }>('/v1/appliances/:id/billings', {
+  app.get<{ Params: { id: string }; Querystring: PageQuery }>('/v1/appliances/:id/billings', {
     schema: {
       summary: "An appliance's bills, oldest window first (its owner, its supplier, operators, regulators)",
-      tags: ['flows'], security: bearerSecurity, params: drIdParamsSchema, querystring: listQuerySchema,
-      response: { 200: { type: 'object', required: ['billings'], properties: { billings: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...authErrorResponses },
+      tags: ['flows'], security: bearerSecurity, params: drIdParamsSchema, querystring: pageQuerySchema,
+      response: { 200: pageReplySchema('billings', { type: 'object', additionalProperties: true }), ...authErrorResponses },
     },
   }, async (request) => {
     const appliance = await visibleAppliance(context, callerOf(request), request.params.id);
-    const billings = await context.store.flows.list<BillingBody>(BILLING_KIND, { groupKey: appliance.id, limit: request.query.limit });
-    return { billings: billings.map(billingView) };
+    const { after, limit } = pageRequestOf(request.query);
+    const rows = await context.store.flows.list<BillingBody>(BILLING_KIND, { groupKey: appliance.id, limit, ...(after === null ? {} : { afterId: after }) });
+    const page = pageOf(rows, request.query, (row) => row.id);
+    return { billings: page.items.map(billingView), next: page.next };
   });
 }

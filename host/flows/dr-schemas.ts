@@ -1,5 +1,6 @@
 // JSON schemas and bodies of the S10 demand-response routes (docs/flows.md
 // "Demand response").
+import { pageReplySchema } from '../api/paging.js';
 import { DR_FLEXIBLE_POWER_W_MAX, DR_ID_LENGTH_MAX } from '../limits.js';
 import { currencySchema, epochMsSchema, geoSchema, moneySchema } from './schemas.js';
 import type { Geo } from './dr-store.js';
@@ -90,7 +91,7 @@ export const newEventSchema = {
 } as const;
 
 export const applianceReply = { type: 'object', required: ['appliance'], properties: { appliance: anyObject, key: { type: 'string' } } } as const;
-export const appliancesReply = { type: 'object', required: ['appliances'], properties: { appliances: { type: 'array', items: anyObject } } } as const;
+export const appliancesReply = pageReplySchema('appliances', anyObject);
 export const billingReply = { type: 'object', required: ['billing', 'appliance'], properties: { billing: anyObject, appliance: anyObject } } as const;
 export const signalsReply = { type: 'object', required: ['signals'], properties: { signals: { type: 'array', items: anyObject } } } as const;
 export const ackReply = { type: 'object', required: ['signal'], properties: { signal: anyObject } } as const;

@@ -18,6 +18,9 @@ import { PostgresSettlementStore } from './postgres/settlement.js';
 import type { FlowStore } from './flow-store.js';
 import { SqliteFlowStore } from './sqlite/flows.js';
 import { PostgresFlowStore } from './postgres/flows.js';
+import type { LedgerListStore } from './ledger-lists.js';
+import { SqliteLedgerListStore } from './sqlite/ledger-lists.js';
+import { PostgresLedgerListStore } from './postgres/ledger-lists.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -27,6 +30,8 @@ export interface Store {
   readonly settlement: SettlementStore;
   /** The working state of the seed-system flows (docs/flows.md). */
   readonly flows: FlowStore;
+  /** The API's lists of accounts and of an account's transfers. */
+  readonly ledgerLists: LedgerListStore;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Closes the connection or pool this store opened. */
@@ -57,6 +62,7 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
     ledger: queuedLedgerStore(new SqliteLedgerStore(database), (work) => readings.exclusive(work)),
     settlement: new SqliteSettlementStore(database, (work) => readings.exclusive(work)),
     flows: new SqliteFlowStore(database, (work) => readings.exclusive(work), sealingKey),
+    ledgerLists: new SqliteLedgerListStore(database, (work) => readings.exclusive(work)),
     ping: async () => {
       database.prepare('SELECT 1').get();
     },
@@ -76,6 +82,7 @@ export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Sto
     ledger: new PostgresLedgerStore(sql),
     settlement: new PostgresSettlementStore(sql),
     flows: new PostgresFlowStore(sql, sealingKey),
+    ledgerLists: new PostgresLedgerListStore(sql),
     ping: async () => {
       await sql`SELECT 1`;
     },

@@ -4,6 +4,7 @@
 // PostgreSQL implement it (host/store/sqlite/settlement.ts,
 // host/store/postgres/settlement.ts). Validation is the caller's
 // (host/settlement/catalog.ts); the store only stores.
+import type { PageRequest } from './page.js';
 
 export type SettlementRunStatus = 'running' | 'completed' | 'failed';
 
@@ -97,9 +98,11 @@ export interface SettlementStore {
   updateRunProgress(runId: string, progress: RunProgress): Promise<void>;
   finishRun(runId: string, finish: RunFinish): Promise<void>;
   run(runId: string): Promise<SettlementRunRecord | null>;
+  /** Runs in creation order (a sequence, not the clock or the id), after the run `page.after`; null when that run does not exist. */
+  listRuns(page: PageRequest): Promise<SettlementRunRecord[] | null>;
   insertStatements(rows: readonly StatementRow[]): Promise<void>;
   statementsOfRun(runId: string): Promise<StatementRow[]>;
-  /** Every run's row for the account and period, oldest run first. */
+  /** Every run's row for the account and period, oldest run first: by start time, runs of the same millisecond in creation order. */
   statementsOfAccount(accountId: string, fromMs: number, toMs: number): Promise<StatementRow[]>;
   /** Claimed postings of the accounts for the period, by account then revision. */
   postings(accountIds: readonly string[], fromMs: number, toMs: number): Promise<PostingRow[]>;

@@ -6,5 +6,8 @@ import { READINGS_MIGRATION } from './002-readings.js';
 import { PARTIES_MIGRATION } from './003-parties.js';
 import { SETTLEMENT_MIGRATION } from './004-settlement.js';
 import { FLOWS_MIGRATION } from './005-flows.js';
+import { KEYS_AND_LISTS_MIGRATION } from './006-keys-and-lists.js';
 
-export const MIGRATIONS: readonly Migration[] = [LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION, FLOWS_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [
+  LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION, FLOWS_MIGRATION, KEYS_AND_LISTS_MIGRATION,
+];

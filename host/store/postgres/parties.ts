@@ -1,10 +1,12 @@
-// PartyStore on PostgreSQL (postgres.js pool).
+// PartyStore on PostgreSQL (postgres.js pool). Lists compare and order ids
+// with COLLATE "C" (bytewise, as SQLite), whatever the database's collation.
 import type { PostgresSql } from '../postgres.js';
+import { afterIdOf, type PageRequest } from '../page.js';
 import {
-  rethrowDuplicate, type ApiKeySummary, type GatewaySummary, type ListScope, type NewApiKey, type OwnedMeter,
-  type Party, type PartyRole, type PartyStore,
+  rethrowDuplicate, revocationOf, type ApiKeySummary, type GatewaySummary, type KeyRevocation, type ListScope, type NewApiKey,
+  type OwnedMeter, type Party, type PartyRole, type PartyStore,
 } from '../party-store.js';
-import { gatewayOf, meterOf, partyOf } from '../sqlite/parties.js';
+import { gatewayOf, keyOf, meterOf, partyOf } from '../sqlite/parties.js';
 
 export class PostgresPartyStore implements PartyStore {
   constructor(private readonly sql: PostgresSql) {}
@@ -19,8 +21,10 @@ export class PostgresPartyStore implements PartyStore {
     return row === undefined ? null : partyOf(row);
   }
 
-  async listParties(limit: number): Promise<Party[]> {
-    const rows = await this.sql`SELECT id, name, role, created_at_ms FROM parties ORDER BY id LIMIT ${limit}`;
+  async listParties(scope: ListScope, page: PageRequest): Promise<Party[]> {
+    const rows = await this.sql`SELECT id, name, role, created_at_ms FROM parties
+      WHERE ${scope.kind === 'all' ? this.sql`TRUE` : this.sql`id = ${scope.partyId}`} AND id > ${afterIdOf(page)} COLLATE "C"
+      ORDER BY id COLLATE "C" LIMIT ${page.limit}`;
     return rows.map(partyOf);
   }
 
@@ -38,19 +42,34 @@ export class PostgresPartyStore implements PartyStore {
   async partyByKeySha256(keySha256: Uint8Array): Promise<Party | null> {
     const [row] = await this.sql`
       SELECT p.id, p.name, p.role, p.created_at_ms FROM api_keys k JOIN parties p ON p.id = k.party_id
-      WHERE k.key_sha256 = ${Buffer.from(keySha256)}`;
+      WHERE k.key_sha256 = ${Buffer.from(keySha256)} AND k.revoked_at_ms IS NULL`;
     return row === undefined ? null : partyOf(row);
   }
 
-  async listApiKeys(partyId: string): Promise<ApiKeySummary[]> {
-    const rows = await this.sql`SELECT id, party_id, created_at_ms FROM api_keys WHERE party_id = ${partyId} ORDER BY id`;
-    return rows.map((row) => ({ keyId: String(row.id), partyId: String(row.party_id), createdAtMs: Number(row.created_at_ms) }));
+  async listApiKeys(partyId: string, page: PageRequest): Promise<ApiKeySummary[]> {
+    const rows = await this.sql`SELECT id, party_id, created_at_ms, revoked_at_ms FROM api_keys
+      WHERE party_id = ${partyId} AND id > ${afterIdOf(page)} COLLATE "C" ORDER BY id COLLATE "C" LIMIT ${page.limit}`;
+    return rows.map(keyOf);
   }
 
-  async listGateways(scope: ListScope, limit: number): Promise<GatewaySummary[]> {
-    const rows = scope.kind === 'all'
-      ? await this.sql`SELECT id, owner_party_id, created_at_ms FROM gateways ORDER BY id LIMIT ${limit}`
-      : await this.sql`SELECT id, owner_party_id, created_at_ms FROM gateways WHERE owner_party_id = ${scope.partyId} ORDER BY id LIMIT ${limit}`;
+  /** The party row's lock serialises revocations of one party's keys across hosts, so two cannot both remove its last valid key. */
+  async revokeApiKey(partyId: string, keyId: string, nowMs: number): Promise<KeyRevocation> {
+    return this.sql.begin(async (transaction) => {
+      const [party] = await transaction`SELECT role FROM parties WHERE id = ${partyId} FOR UPDATE`;
+      const [row] = await transaction`SELECT id, party_id, created_at_ms, revoked_at_ms FROM api_keys WHERE party_id = ${partyId} AND id = ${keyId}`;
+      const [others] = await transaction`SELECT count(*) AS n FROM api_keys WHERE party_id = ${partyId} AND id <> ${keyId} AND revoked_at_ms IS NULL`;
+      const decision = revocationOf(row === undefined ? null : keyOf(row), (party?.role ?? null) as PartyRole | null, Number(others!.n));
+      if (decision !== 'revoke') return decision;
+      const [revoked] = await transaction`UPDATE api_keys SET revoked_at_ms = ${nowMs} WHERE id = ${keyId}
+        RETURNING id, party_id, created_at_ms, revoked_at_ms`;
+      return { outcome: 'revoked', key: keyOf(revoked!) };
+    });
+  }
+
+  async listGateways(scope: ListScope, page: PageRequest): Promise<GatewaySummary[]> {
+    const rows = await this.sql`SELECT id, owner_party_id, created_at_ms FROM gateways
+      WHERE ${scope.kind === 'all' ? this.sql`TRUE` : this.sql`owner_party_id = ${scope.partyId}`} AND id > ${afterIdOf(page)} COLLATE "C"
+      ORDER BY id COLLATE "C" LIMIT ${page.limit}`;
     return rows.map(gatewayOf);
   }
 
@@ -68,16 +87,14 @@ export class PostgresPartyStore implements PartyStore {
     return row === undefined ? null : meterOf(row);
   }
 
-  async listMeters(scope: ListScope, limit: number): Promise<OwnedMeter[]> {
-    const rows = scope.kind === 'all'
-      ? await this.sql`
-          SELECT m.id AS meter_id, m.gateway_id, m.account_id, o.party_id
-          FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id ORDER BY m.id LIMIT ${limit}`
-      : await this.sql`
-          SELECT m.id AS meter_id, m.gateway_id, m.account_id, o.party_id
-          FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id
-          WHERE o.party_id = ${scope.partyId} OR m.gateway_id IN (SELECT id FROM gateways WHERE owner_party_id = ${scope.partyId})
-          ORDER BY m.id LIMIT ${limit}`;
+  async listMeters(scope: ListScope, page: PageRequest): Promise<OwnedMeter[]> {
+    const visible = scope.kind === 'all'
+      ? this.sql`TRUE`
+      : this.sql`(o.party_id = ${scope.partyId} OR m.gateway_id IN (SELECT id FROM gateways WHERE owner_party_id = ${scope.partyId}))`;
+    const rows = await this.sql`
+      SELECT m.id AS meter_id, m.gateway_id, m.account_id, o.party_id
+      FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id
+      WHERE ${visible} AND m.id > ${afterIdOf(page)} COLLATE "C" ORDER BY m.id COLLATE "C" LIMIT ${page.limit}`;
     return rows.map(meterOf);
   }
 }

@@ -2,6 +2,7 @@
 // (account, period, revision): of two hosts claiming the same revision, one
 // inserts and the other learns it lost (ON CONFLICT DO NOTHING RETURNING).
 import type { PostgresSql } from '../postgres.js';
+import type { PageRequest } from '../page.js';
 import {
   billingAccountOf, groupAccountMeters, postingOf, runOf, sameBillingAccount, statementOf, type SqlRow,
 } from '../settlement-rows.js';
@@ -81,6 +82,17 @@ export class PostgresSettlementStore implements SettlementStore {
     return row === undefined ? null : runOf(row);
   }
 
+  async listRuns(page: PageRequest): Promise<SettlementRunRecord[] | null> {
+    let after = 0;
+    if (page.after !== null) {
+      const [row] = await this.sql<SqlRow[]>`SELECT seq FROM settlement_runs WHERE id = ${page.after}`;
+      if (row === undefined) return null;
+      after = Number(row.seq);
+    }
+    const rows = await this.sql<SqlRow[]>`SELECT * FROM settlement_runs WHERE seq > ${after} ORDER BY seq LIMIT ${page.limit}`;
+    return rows.map(runOf);
+  }
+
   async insertStatements(rows: readonly StatementRow[]): Promise<void> {
     for (const slice of slices(rows)) {
       const values = slice.map((row) => ({
@@ -98,7 +110,7 @@ export class PostgresSettlementStore implements SettlementStore {
 
   async statementsOfAccount(accountId: string, fromMs: number, toMs: number): Promise<StatementRow[]> {
     const rows = await this.sql<SqlRow[]>`SELECT s.* FROM settlement_statements s JOIN settlement_runs r ON r.id = s.run_id
-      WHERE s.account_id = ${accountId} AND s.from_ms = ${fromMs} AND s.to_ms = ${toMs} ORDER BY r.started_at_ms, r.id`;
+      WHERE s.account_id = ${accountId} AND s.from_ms = ${fromMs} AND s.to_ms = ${toMs} ORDER BY r.started_at_ms, r.seq`;
     return rows.map(statementOf);
   }
 

@@ -3,37 +3,44 @@
 // reads are single synchronous statements and need no queue.
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
+import { afterIdOf, type PageRequest } from '../page.js';
 import {
-  rethrowDuplicate, type ApiKeySummary, type GatewaySummary, type ListScope, type NewApiKey, type OwnedMeter,
-  type Party, type PartyRole, type PartyStore,
+  rethrowDuplicate, revocationOf, type ApiKeySummary, type GatewaySummary, type KeyRevocation, type ListScope, type NewApiKey,
+  type OwnedMeter, type Party, type PartyRole, type PartyStore,
 } from '../party-store.js';
 
 type SqlRow = Record<string, unknown>;
 export type Serialise = <T>(work: () => Promise<T>) => Promise<T>;
 
 const METER_COLUMNS = 'm.id AS meter_id, m.gateway_id, m.account_id, o.party_id';
+const KEY_COLUMNS = 'id, party_id, created_at_ms, revoked_at_ms';
 
 function prepareStatements(database: SqliteDatabase) {
   const prepare = (text: string): Statement<unknown[], SqlRow> => database.prepare(text);
   return {
     insertParty: prepare('INSERT INTO parties (id, name, role, created_at_ms) VALUES (?, ?, ?, ?)'),
     selectParty: prepare('SELECT id, name, role, created_at_ms FROM parties WHERE id = ?'),
-    listParties: prepare('SELECT id, name, role, created_at_ms FROM parties ORDER BY id LIMIT ?'),
+    listParties: prepare('SELECT id, name, role, created_at_ms FROM parties WHERE id > ? ORDER BY id LIMIT ?'),
+    listOwnParty: prepare('SELECT id, name, role, created_at_ms FROM parties WHERE id = ? AND id > ? LIMIT ?'),
     countParties: prepare('SELECT count(*) AS n FROM parties WHERE role = ?'),
     insertKey: prepare('INSERT INTO api_keys (id, party_id, key_sha256, created_at_ms) VALUES (?, ?, ?, ?)'),
     partyByKey: prepare(
-      'SELECT p.id, p.name, p.role, p.created_at_ms FROM api_keys k JOIN parties p ON p.id = k.party_id WHERE k.key_sha256 = ?',
+      `SELECT p.id, p.name, p.role, p.created_at_ms FROM api_keys k JOIN parties p ON p.id = k.party_id
+       WHERE k.key_sha256 = ? AND k.revoked_at_ms IS NULL`,
     ),
-    listKeys: prepare('SELECT id, party_id, created_at_ms FROM api_keys WHERE party_id = ? ORDER BY id'),
-    listAllGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways ORDER BY id LIMIT ?'),
-    listOwnGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways WHERE owner_party_id = ? ORDER BY id LIMIT ?'),
+    listKeys: prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE party_id = ? AND id > ? ORDER BY id LIMIT ?`),
+    selectKey: prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE party_id = ? AND id = ?`),
+    countOtherValidKeys: prepare('SELECT count(*) AS n FROM api_keys WHERE party_id = ? AND id <> ? AND revoked_at_ms IS NULL'),
+    revokeKey: prepare('UPDATE api_keys SET revoked_at_ms = ? WHERE id = ?'),
+    listAllGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways WHERE id > ? ORDER BY id LIMIT ?'),
+    listOwnGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways WHERE owner_party_id = ? AND id > ? ORDER BY id LIMIT ?'),
     insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id) VALUES (?, ?, ?)'),
     insertOwner: prepare('INSERT INTO meter_owners (meter_id, party_id) VALUES (?, ?)'),
     selectMeter: prepare(`SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id WHERE m.id = ?`),
-    listAllMeters: prepare(`SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id ORDER BY m.id LIMIT ?`),
+    listAllMeters: prepare(`SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id WHERE m.id > ? ORDER BY m.id LIMIT ?`),
     listOwnMeters: prepare(
       `SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id
-       WHERE o.party_id = ? OR m.gateway_id IN (SELECT id FROM gateways WHERE owner_party_id = ?) ORDER BY m.id LIMIT ?`,
+       WHERE (o.party_id = ? OR m.gateway_id IN (SELECT id FROM gateways WHERE owner_party_id = ?)) AND m.id > ? ORDER BY m.id LIMIT ?`,
     ),
   };
 }
@@ -44,6 +51,14 @@ export function partyOf(row: SqlRow): Party {
 
 export function gatewayOf(row: SqlRow): GatewaySummary {
   return { gatewayId: String(row.id), ownerPartyId: String(row.owner_party_id), createdAtMs: Number(row.created_at_ms) };
+}
+
+export function keyOf(row: SqlRow): ApiKeySummary {
+  const revokedAtMs = row.revoked_at_ms as number | bigint | null;
+  return {
+    keyId: String(row.id), partyId: String(row.party_id), createdAtMs: Number(row.created_at_ms),
+    revokedAtMs: revokedAtMs === null ? null : Number(revokedAtMs),
+  };
 }
 
 export function meterOf(row: SqlRow): OwnedMeter {
@@ -73,8 +88,11 @@ export class SqlitePartyStore implements PartyStore {
     return row === undefined ? null : partyOf(row);
   }
 
-  async listParties(limit: number): Promise<Party[]> {
-    return this.statements.listParties.all(limit).map(partyOf);
+  async listParties(scope: ListScope, page: PageRequest): Promise<Party[]> {
+    const rows = scope.kind === 'all'
+      ? this.statements.listParties.all(afterIdOf(page), page.limit)
+      : this.statements.listOwnParty.all(scope.partyId, afterIdOf(page), page.limit);
+    return rows.map(partyOf);
   }
 
   async countParties(role: PartyRole): Promise<number> {
@@ -92,16 +110,26 @@ export class SqlitePartyStore implements PartyStore {
     return row === undefined ? null : partyOf(row);
   }
 
-  async listApiKeys(partyId: string): Promise<ApiKeySummary[]> {
-    return this.statements.listKeys.all(partyId).map((row) => ({
-      keyId: String(row.id), partyId: String(row.party_id), createdAtMs: Number(row.created_at_ms),
-    }));
+  async listApiKeys(partyId: string, page: PageRequest): Promise<ApiKeySummary[]> {
+    return this.statements.listKeys.all(partyId, afterIdOf(page), page.limit).map(keyOf);
   }
 
-  async listGateways(scope: ListScope, limit: number): Promise<GatewaySummary[]> {
+  revokeApiKey(partyId: string, keyId: string, nowMs: number): Promise<KeyRevocation> {
+    return this.serialise(async () => this.database.transaction((): KeyRevocation => {
+      const row = this.statements.selectKey.get(partyId, keyId);
+      const role = (this.statements.selectParty.get(partyId)?.role ?? null) as PartyRole | null;
+      const otherValidKeys = Number(this.statements.countOtherValidKeys.get(partyId, keyId)!.n);
+      const decision = revocationOf(row === undefined ? null : keyOf(row), role, otherValidKeys);
+      if (decision !== 'revoke') return decision;
+      this.statements.revokeKey.run(nowMs, keyId);
+      return { outcome: 'revoked', key: keyOf(this.statements.selectKey.get(partyId, keyId)!) };
+    }).immediate());
+  }
+
+  async listGateways(scope: ListScope, page: PageRequest): Promise<GatewaySummary[]> {
     const rows = scope.kind === 'all'
-      ? this.statements.listAllGateways.all(limit)
-      : this.statements.listOwnGateways.all(scope.partyId, limit);
+      ? this.statements.listAllGateways.all(afterIdOf(page), page.limit)
+      : this.statements.listOwnGateways.all(scope.partyId, afterIdOf(page), page.limit);
     return rows.map(gatewayOf);
   }
 
@@ -119,10 +147,10 @@ export class SqlitePartyStore implements PartyStore {
     return row === undefined ? null : meterOf(row);
   }
 
-  async listMeters(scope: ListScope, limit: number): Promise<OwnedMeter[]> {
+  async listMeters(scope: ListScope, page: PageRequest): Promise<OwnedMeter[]> {
     const rows = scope.kind === 'all'
-      ? this.statements.listAllMeters.all(limit)
-      : this.statements.listOwnMeters.all(scope.partyId, scope.partyId, limit);
+      ? this.statements.listAllMeters.all(afterIdOf(page), page.limit)
+      : this.statements.listOwnMeters.all(scope.partyId, scope.partyId, afterIdOf(page), page.limit);
     return rows.map(meterOf);
   }
 }

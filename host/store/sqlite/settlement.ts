@@ -3,6 +3,7 @@
 // transaction); reads are single synchronous statements and need no queue.
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
+import type { PageRequest } from '../page.js';
 import {
   billingAccountOf, groupAccountMeters, postingOf, runOf, sameBillingAccount, statementOf,
   POSTING_COLUMNS, STATEMENT_COLUMNS, type SqlRow,
@@ -39,6 +40,9 @@ function prepareStatements(database: SqliteDatabase) {
        finished_at_ms = ?, duration_ms = ?, error = ? WHERE id = ?`,
     ),
     selectRun: prepare('SELECT * FROM settlement_runs WHERE id = ?'),
+    // rowid is the creation order: runs are never deleted, so a new row takes max(rowid) + 1.
+    runOrder: prepare('SELECT rowid AS seq FROM settlement_runs WHERE id = ?'),
+    listRuns: prepare('SELECT * FROM settlement_runs WHERE rowid > ? ORDER BY rowid LIMIT ?'),
     insertStatement: prepare(`INSERT INTO settlement_statements (${STATEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     statementsOfRun: prepare(`SELECT ${STATEMENT_COLUMNS} FROM settlement_statements WHERE run_id = ? ORDER BY account_id`),
     statementsOfAccount: prepare(
@@ -122,6 +126,11 @@ export class SqliteSettlementStore implements SettlementStore {
   async run(runId: string): Promise<SettlementRunRecord | null> {
     const row = this.statements.selectRun.get(runId);
     return row === undefined ? null : runOf(row);
+  }
+
+  async listRuns(page: PageRequest): Promise<SettlementRunRecord[] | null> {
+    const after = page.after === null ? 0 : this.statements.runOrder.get(page.after)?.seq;
+    return after === undefined ? null : this.statements.listRuns.all(after, page.limit).map(runOf);
   }
 
   insertStatements(rows: readonly StatementRow[]): Promise<void> {
