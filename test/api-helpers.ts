@@ -35,7 +35,7 @@ export async function openApi(backend: BackendFactory, options: AppOptions = {})
   const fresh = await backend.open();
   const store = storeOn(fresh);
   // The event-loop guard is off: a loaded CI machine must not turn batches into 503s (api-guards.test.ts tests 503 with its own probe).
-  const ingest = { eventLoopDelayGuard: false, ...options.ingest };
+  const ingest = { maxEventLoopDelayMs: 0, ...options.ingest };
   const app = await buildApp({ store, logger: false, nowMs: () => NOW_MS, ...LEDGER_TEST_OPTIONS, ...options, ingest });
   const { apiKey } = await initOperator(store, NOW_MS);
   return {

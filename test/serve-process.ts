@@ -13,7 +13,8 @@ export interface ServeProcess {
 }
 
 export async function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env });
+  // The 503 event-loop guard is off unless a test sets it: a loaded CI machine stalls a fresh process's loop.
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env: { GRIDSETTLE_INGEST_MAX_LOOP_DELAY_MS: '0', ...env } });
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
   let baseUrl: string | null = null;
   let stderr = '';

@@ -27,8 +27,8 @@ export interface IngestOptions {
   /** Extra overload signal polled by @fastify/under-pressure (tests; a queue-depth probe). */
   overloaded?: () => boolean;
   overloadProbeIntervalMs?: number;
-  /** false: no 503 on event-loop delay (test fixtures on a loaded machine); the `overloaded` probe still applies. */
-  eventLoopDelayGuard?: boolean;
+  /** Event-loop delay above which batches answer 503 (default INGEST_EVENT_LOOP_DELAY_MS_MAX); 0 turns that check off, the `overloaded` probe still applies. */
+  maxEventLoopDelayMs?: number;
 }
 
 declare module 'fastify' {
@@ -93,7 +93,7 @@ function authenticateBatch(context: ApiContext) {
 
 async function registerGuards(app: FastifyInstance, options: IngestOptions): Promise<void> {
   await app.register(underPressure, {
-    maxEventLoopDelay: options.eventLoopDelayGuard === false ? 0 : INGEST_EVENT_LOOP_DELAY_MS_MAX,
+    maxEventLoopDelay: options.maxEventLoopDelayMs ?? INGEST_EVENT_LOOP_DELAY_MS_MAX,
     retryAfter: INGEST_RETRY_AFTER_S,
     customError: OverloadedError,
     ...(options.overloaded === undefined ? {} : {

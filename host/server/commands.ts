@@ -41,6 +41,14 @@ export function locationOf(db: string | undefined): LocationOptions {
   return location;
 }
 
+/** GRIDSETTLE_INGEST_MAX_LOOP_DELAY_MS: the event-loop delay above which ingest answers 503 (0: off). */
+function maxLoopDelayOf(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const delayMs = Number(text);
+  if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > 60_000) throw new ConfigError(`GRIDSETTLE_INGEST_MAX_LOOP_DELAY_MS must be an integer 0 … 60000, got ${text}`);
+  return delayMs;
+}
+
 function portOf(text: string | undefined): number {
   const port = Number(text ?? PORT_DEFAULT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`port must be an integer 0 … 65535, got ${text}`);
@@ -54,7 +62,11 @@ export function serve(args: string[]): Promise<number> {
     const host = values.host ?? process.env.GRIDSETTLE_HOST ?? HOST_DEFAULT;
     const sealingKey = sealingKeyFromHex(process.env[SECRET_KEY_ENV]);
     const ledgerSigner = ledgerSignerFromEnv();
-    const app = await buildApp({ ...locationOf(values.db), sealingKey, ledgerSigner, logger: { level: process.env.GRIDSETTLE_LOG_LEVEL ?? 'info' } });
+    const maxEventLoopDelayMs = maxLoopDelayOf(process.env.GRIDSETTLE_INGEST_MAX_LOOP_DELAY_MS);
+    const app = await buildApp({
+      ...locationOf(values.db), sealingKey, ledgerSigner, logger: { level: process.env.GRIDSETTLE_LOG_LEVEL ?? 'info' },
+      ...(maxEventLoopDelayMs === undefined ? {} : { ingest: { maxEventLoopDelayMs } }),
+    });
     let closing = false;
     // app.close() stops accepting connections, lets in-flight batches commit and answer, then closes the store.
     const shutDown = (signal: NodeJS.Signals): void => {
