@@ -1,7 +1,8 @@
 // The one error catalogue of the HTTP API: every error body is
 // {error: {code, message}} with a stable code and status. Codes come from the
 // ingest protocol (SPEC §6), the computations (SPEC §1) and the API itself.
-import { BATCH_ERROR_STATUS, BatchError } from '../ingest/errors.js';
+import { BATCH_ERROR_STATUS } from '../ingest/errors.js';
+import { CatalogueError } from '../catalogue-error.js';
 import { GridsettleError, type ComputeErrorCode } from '../errors.js';
 import { DuplicateKeyError } from '../store/party-store.js';
 import { flowErrorOf } from '../flows/errors.js';
@@ -26,15 +27,9 @@ export const COMPUTE_ERROR_STATUS: Readonly<Record<ComputeErrorCode, number>> = 
 
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
 
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
-  readonly status: number;
-
+export class ApiError extends CatalogueError<ApiErrorCode> {
   constructor(code: ApiErrorCode, message: string) {
-    super(message);
-    this.name = 'ApiError';
-    this.code = code;
-    this.status = API_ERROR_STATUS[code];
+    super('ApiError', code, API_ERROR_STATUS[code], message);
   }
 }
 
@@ -63,8 +58,7 @@ const FASTIFY_CODES: Readonly<Record<string, keyof typeof BATCH_ERROR_STATUS>> =
 
 /** Maps anything thrown by a route, hook or plugin to its catalogue entry. 5xx messages are not echoed. */
 export function errorReplyOf(error: unknown): ErrorReply {
-  if (error instanceof BatchError) return reply(error.status, error.code, error.message);
-  if (error instanceof ApiError) return reply(error.status, error.code, error.message);
+  if (error instanceof CatalogueError) return reply(error.status, error.code, error.message);
   if (error instanceof GridsettleError) return reply(COMPUTE_ERROR_STATUS[error.code], error.code, error.message);
   const flowError = flowErrorOf(error);
   if (flowError !== null) return reply(flowError.status, flowError.code, flowError.message);

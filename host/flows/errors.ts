@@ -2,6 +2,7 @@
 // beside the API's (host/api/errors.ts): every flow error is
 // {error: {code, message}} with a stable code and status. A flow adds its
 // codes here under its own heading.
+import { CatalogueError } from '../catalogue-error.js';
 import { FlowVersionConflict } from '../store/flow-store.js';
 
 export const FLOW_ERROR_STATUS = {
@@ -106,15 +107,9 @@ export const FLOW_ERROR_STATUS = {
 
 export type FlowErrorCode = keyof typeof FLOW_ERROR_STATUS;
 
-export class FlowError extends Error {
-  readonly code: FlowErrorCode;
-  readonly status: number;
-
+export class FlowError extends CatalogueError<FlowErrorCode> {
   constructor(code: FlowErrorCode, message: string) {
-    super(message);
-    this.name = 'FlowError';
-    this.code = code;
-    this.status = FLOW_ERROR_STATUS[code];
+    super('FlowError', code, FLOW_ERROR_STATUS[code], message);
   }
 }
 

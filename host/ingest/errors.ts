@@ -1,5 +1,6 @@
 // The ingest codes of SPEC §6 in one catalogue: batch errors with their HTTP
 // statuses, and the per-frame codes of the 202 response.
+import { CatalogueError } from '../catalogue-error.js';
 
 export const BATCH_ERROR_STATUS = {
   malformed_body: 400,
@@ -30,15 +31,9 @@ export interface RejectedFrame<Code extends FrameCode = FrameCode> {
 }
 
 /** A whole batch refused: nothing in it is stored. */
-export class BatchError extends Error {
-  readonly code: BatchErrorCode;
-  readonly status: BatchErrorStatus;
-
+export class BatchError extends CatalogueError<BatchErrorCode, BatchErrorStatus> {
   constructor(code: BatchErrorCode, message: string) {
-    super(message);
-    this.name = 'BatchError';
-    this.code = code;
-    this.status = BATCH_ERROR_STATUS[code];
+    super('BatchError', code, BATCH_ERROR_STATUS[code], message);
   }
 
   /** The SPEC §6 response body. */
