@@ -33,6 +33,10 @@ export const FLOW_ERROR_STATUS = {
   session_no_readings: 409,
   /** The party has no wallet in the offer's currency (POST /v1/wallets first). */
   wallet_required: 409,
+  /** A discharge (V2G) session at a charge point with an OCPI tariff: OCPI tariffs price charging only. */
+  ocpi_discharge_unsupported: 409,
+  /** The charge point's OCPI tariff is not in force now (its start_date_time / end_date_time). */
+  ocpi_tariff_not_in_force: 409,
 } as const;
 
 export type FlowErrorCode = keyof typeof FLOW_ERROR_STATUS;

@@ -17,6 +17,8 @@ export const FLOW_TRANSFER_CODES = {
   evCharging: 2101,
   /** S1: a discharging (V2G) session, supplier → driver. */
   evDischarging: 2102,
+  /** S1: a charging session under the charge point's OCPI tariff, driver → charge-point owner. */
+  evOcpiCharging: 2103,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */
