@@ -38,6 +38,8 @@ export const FLOW_TRANSFER_CODES = {
   p2pSettlement: 2701,
   /** S9: the attributed account → the grid connection point's network operator for a connection event. */
   connectionService: 2901,
+  /** S1: a charging session under the charge point's OCPI tariff, driver → charge-point owner. */
+  evOcpiCharging: 2103,
 } as const;
 
 /** A party's wallet in one currency: what flows debit and credit for it. */

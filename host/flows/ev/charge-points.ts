@@ -2,7 +2,9 @@
 // role participant — owns charge points, each with its meters (connectors),
 // a power limit and a position. The owner registers its own, or the operator
 // registers one for it. A charge point asks for the offers in force for a
-// vehicle and gets them ranked by the exact expected cost or revenue.
+// vehicle and gets them ranked by the exact expected cost or revenue. Its
+// sessions are priced at the offer the driver picks, or under the OCPI 2.2.1
+// tariff attached to it (ocpi-session.ts), which the owner may replace.
 import type { FastifyInstance } from 'fastify';
 import { bearerAuth, callerOf } from '../../api/auth.js';
 import type { ApiContext } from '../../api/context.js';
@@ -13,12 +15,18 @@ import { invalidInput } from '../../errors.js';
 import { canonicalJson } from '../../ledger/canonical-json.js';
 import { EV_QUERY_OFFERS_MAX } from '../../limits.js';
 import type { Party } from '../../store/party-store.js';
+import { FlowError } from '../errors.js';
 import { flowIdParamsSchema } from '../schemas.js';
-import { allFlowObjects, CHARGE_POINT_KIND, OFFER_KIND, offerGroup, offerStatus, type ChargePointBody, type OfferBody } from './model.js';
+import {
+  allFlowObjects, CHARGE_POINT_KIND, OFFER_KIND, offerGroup, offerStatus, requireWallet, type ChargePointBody, type ChargePointTariff, type OfferBody,
+} from './model.js';
+import { checkOcpiAttachment } from './ocpi-session.js';
 import {
   checkDesiredEnergy, constantPowerProfile, directionOf, priceAtOffer, rankQuotes, type Quote, type SessionMode,
 } from './rules.js';
-import { conflictResponses, newChargePointSchema, objectReply, offerQuerySchema, type NewChargePointBody, type OfferQueryBody } from './schemas.js';
+import {
+  conflictResponses, newChargePointSchema, objectReply, offerQuerySchema, tariffSchema, type NewChargePointBody, type OfferQueryBody, type TariffRequest,
+} from './schemas.js';
 
 const chargePointReply = objectReply('chargePoint');
 const CHARGE_POINT_OWNER_ROLE = 'participant';
@@ -46,17 +54,46 @@ async function checkMetersOwned(context: ApiContext, meterIds: readonly string[]
   }
 }
 
+/**
+ * The tariff to store: `{kind: "offer"}` (the default), or an OCPI tariff the
+ * OCPI module accepts (its codes otherwise), in a known currency the owner
+ * has a wallet in, since the owner is paid under it.
+ */
+async function chargePointTariff(context: ApiContext, request: TariffRequest | undefined, ownerPartyId: string): Promise<ChargePointTariff> {
+  if (request === undefined || request.kind === 'offer') {
+    if (request?.ocpi !== undefined || request?.timezone !== undefined) throw invalidInput('tariff.ocpi and tariff.timezone belong to tariff kind "ocpi"');
+    return { kind: 'offer' };
+  }
+  if (request.ocpi === undefined) throw invalidInput('tariff.ocpi is required for tariff kind "ocpi": an OCPI 2.2.1 Tariff');
+  const { attachment, tariff } = checkOcpiAttachment(request.ocpi, request.timezone);
+  await requireWallet(context, ownerPartyId, tariff.currency);
+  return attachment;
+}
+
+/** What a registration request fixes: the same request again answers the charge point, another one is `already_exists`. */
+function registrationTerms({ id, ownerPartyId, meterIds, maxPowerW, geo, tariff }: ChargePointBody): string {
+  return canonicalJson({ id, ownerPartyId, meterIds, maxPowerW, geo, tariff });
+}
+
 async function registerChargePoint(context: ApiContext, chargePoint: ChargePointBody): Promise<ChargePointBody> {
-  const { registeredAtMs, ...terms } = chargePoint;
   return context.store.flows.transact(`${CHARGE_POINT_KIND}:${chargePoint.id}`, async (transaction) => {
     const existing = await transaction.get<ChargePointBody>(CHARGE_POINT_KIND, chargePoint.id);
     if (existing === null) {
-      await transaction.insert({ kind: CHARGE_POINT_KIND, id: chargePoint.id, ownerPartyId: chargePoint.ownerPartyId, body: chargePoint }, registeredAtMs);
+      await transaction.insert({ kind: CHARGE_POINT_KIND, id: chargePoint.id, ownerPartyId: chargePoint.ownerPartyId, body: chargePoint }, chargePoint.registeredAtMs);
       return chargePoint;
     }
-    const { registeredAtMs: _earlier, ...existingTerms } = existing.body;
-    if (canonicalJson(existingTerms) === canonicalJson(terms)) return existing.body;
+    if (registrationTerms(existing.body) === registrationTerms(chargePoint)) return existing.body;
     throw new ApiError('already_exists', `charge point ${chargePoint.id} already exists`);
+  });
+}
+
+/** A new tariff version; the same tariff again changes nothing. Open sessions keep the copy they opened under. */
+async function replaceTariff(context: ApiContext, id: string, tariff: ChargePointTariff): Promise<ChargePointBody> {
+  return context.store.flows.transact(`${CHARGE_POINT_KIND}:${id}`, async (transaction) => {
+    const current = (await transaction.get<ChargePointBody>(CHARGE_POINT_KIND, id))!;
+    if (canonicalJson(current.body.tariff) === canonicalJson(tariff)) return current.body;
+    const nowMs = context.nowMs();
+    return (await transaction.update(current, { ...current.body, tariff, tariffVersion: current.body.tariffVersion + 1, tariffSetAtMs: nowMs }, nowMs)).body;
   });
 }
 
@@ -120,10 +157,28 @@ export async function evChargePointsPlugin(app: FastifyInstance, context: ApiCon
     const { id, meterIds, maxPowerW, geo } = request.body;
     const ownerPartyId = await ownerOf(context, callerOf(request), request.body.ownerPartyId);
     await checkMetersOwned(context, meterIds, ownerPartyId);
+    const tariff = await chargePointTariff(context, request.body.tariff, ownerPartyId);
+    const nowMs = context.nowMs();
     const chargePoint = await registerChargePoint(context, {
-      id, ownerPartyId, meterIds, maxPowerW, geo, tariff: request.body.tariff ?? { kind: 'offer' }, registeredAtMs: context.nowMs(),
+      id, ownerPartyId, meterIds, maxPowerW, geo, tariff, tariffVersion: 1, tariffSetAtMs: nowMs, registeredAtMs: nowMs,
     });
     return reply.code(201).send({ chargePoint });
+  });
+
+  app.post<{ Params: { id: string }; Body: TariffRequest }>('/v1/ev/charge-points/:id/tariff', {
+    schema: {
+      summary: "Replace the charge point's tariff with a new version (its owner, or the operator); open sessions keep theirs",
+      tags: ['flows'], security: bearerSecurity, params: flowIdParamsSchema, body: tariffSchema,
+      response: { 200: chargePointReply, ...conflictResponses, ...authErrorResponses },
+    },
+  }, async (request) => {
+    const caller = callerOf(request);
+    const chargePoint = await chargePointOf(context, request.params.id);
+    if (caller.partyId !== chargePoint.ownerPartyId && caller.role !== 'operator') {
+      throw new ApiError('forbidden', `only the owner of charge point ${chargePoint.id} or the operator sets its tariff`);
+    }
+    const tariff = await chargePointTariff(context, request.body, chargePoint.ownerPartyId);
+    return { chargePoint: await replaceTariff(context, chargePoint.id, tariff) };
   });
 
   app.get<{ Params: { id: string } }>('/v1/ev/charge-points/:id', {
@@ -141,6 +196,7 @@ export async function evChargePointsPlugin(app: FastifyInstance, context: ApiCon
     },
   }, async (request) => {
     const chargePoint = await chargePointOf(context, request.params.id);
+    if (chargePoint.tariff.kind !== 'offer') throw new FlowError('invalid_state', `charge point ${chargePoint.id} prices its sessions under an OCPI tariff, not at offers`);
     const { vehicleId, mode, currency, battery, desiredEnergyWh } = request.body;
     currencyExponent(currency);
     const desiredEnergyMWh = checkDesiredEnergy(battery, mode, desiredEnergyWh);

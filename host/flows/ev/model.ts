@@ -5,6 +5,7 @@ import type { ApiContext } from '../../api/context.js';
 import type { FlowBody, FlowListQuery, FlowObject, FlowReader } from '../../store/flow-store.js';
 import { FlowError } from '../errors.js';
 import { walletAccountId } from '../ledger-bridge.js';
+import type { OcpiSettlementSummary, OcpiTariffAttachment } from './ocpi-session.js';
 import type { OfferDirection, OfferSlot, SessionMode } from './rules.js';
 
 export const OFFER_KIND = 'ev-offer';
@@ -32,10 +33,11 @@ export interface OfferBody extends FlowBody {
 
 export type OfferStatus = 'upcoming' | 'in_force' | 'expired' | 'withdrawn';
 
-/** Where a charge point's sessions get their prices: today the offer the driver picks (an OCPI tariff is the next kind). */
-export interface ChargePointTariff {
-  kind: 'offer';
-}
+/** Where a charge point's sessions get their prices: the offer the driver picks, or the charge point's OCPI tariff. */
+export type ChargePointTariff = { kind: 'offer' } | OcpiTariffAttachment;
+
+/** The tariff a session opened under: a copy of its charge point's at the opening, with that tariff's version. */
+export type SessionTariff = ChargePointTariff & { version: number };
 
 export interface ChargePointBody extends FlowBody {
   id: string;
@@ -45,6 +47,9 @@ export interface ChargePointBody extends FlowBody {
   maxPowerW: number;
   geo: { lat: string; lon: string };
   tariff: ChargePointTariff;
+  /** 1 at registration, one more each time the owner replaces the tariff. */
+  tariffVersion: number;
+  tariffSetAtMs: number;
   registeredAtMs: number;
 }
 
@@ -56,13 +61,15 @@ export interface SessionSettlement {
   energyMWh: number;
   /** Metered energy of the session's channel the aggregation left unassigned (gap, spike): not billed. */
   unassignedMWh: number;
-  /** A statement amount of the offer's currency ("5.15"). */
+  /** A statement amount of the session's currency ("5.15"); under an OCPI tariff the charge incl. VAT. */
   amount: string;
   /** null when the amount is zero and nothing moves. */
   transferId: string | null;
   pricedAtMs: number;
   leafIndex: number | null;
   closedAtMs: number | null;
+  /** Sessions under an OCPI tariff only: what the OCPI pricing billed. */
+  ocpi?: OcpiSettlementSummary;
 }
 
 export interface SessionBody extends FlowBody {
@@ -72,8 +79,10 @@ export interface SessionBody extends FlowBody {
   chargePointId: string;
   chargePointOwnerPartyId: string;
   meterId: string;
-  offerId: string;
-  supplierPartyId: string;
+  /** Both null under an OCPI tariff: the charge point's owner sells the charging. */
+  offerId: string | null;
+  supplierPartyId: string | null;
+  tariff: SessionTariff;
   mode: SessionMode;
   currency: string;
   openedAtMs: number;
@@ -84,6 +93,11 @@ export interface SessionBody extends FlowBody {
 export interface ConnectorBody extends FlowBody {
   meterId: string;
   sessionId: string | null;
+}
+
+/** Who sells the charging (or buys the discharged energy): the offer's supplier, or under an OCPI tariff the charge point's owner. */
+export function sellerOf(session: SessionBody): string {
+  return session.supplierPartyId ?? session.chargePointOwnerPartyId;
 }
 
 export function offerGroup(currency: string, direction: OfferDirection): string {

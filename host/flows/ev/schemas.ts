@@ -43,8 +43,24 @@ export interface NewChargePointBody {
   meterIds: string[];
   maxPowerW: number;
   geo: { lat: string; lon: string };
-  tariff?: { kind: 'offer' };
+  tariff?: TariffRequest;
 }
+
+/** `{kind: "offer"}`, or `{kind: "ocpi", ocpi: <OCPI 2.2.1 Tariff>, timezone?: <IANA zone>}`; the pairing is checked in charge-points.ts. */
+export interface TariffRequest {
+  kind: 'offer' | 'ocpi';
+  ocpi?: unknown;
+  timezone?: string;
+}
+
+export const tariffSchema = {
+  type: 'object', required: ['kind'], additionalProperties: false,
+  properties: {
+    kind: { type: 'string', enum: ['offer', 'ocpi'] },
+    ocpi: { type: 'object' },
+    timezone: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+} as const;
 
 export const newChargePointSchema = {
   type: 'object',
@@ -56,7 +72,7 @@ export const newChargePointSchema = {
     meterIds: { type: 'array', minItems: 1, maxItems: EV_CHARGE_POINT_METERS_MAX, uniqueItems: true, items: meterIdSchema },
     maxPowerW: { type: 'integer', minimum: 1, maximum: MAX_POWER_W_MAX },
     geo: geoSchema,
-    tariff: { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { type: 'string', enum: ['offer'] } } },
+    tariff: tariffSchema,
   },
 } as const;
 
@@ -95,17 +111,23 @@ export const offerQuerySchema = {
 
 export interface NewSessionBody {
   id: string;
-  offerId: string;
+  /** Required at a charge point priced at offers; absent under an OCPI tariff. */
+  offerId?: string;
   chargePointId: string;
   meterId: string;
   vehicleId: string;
+  /** Optional: the offer's direction gives it; under an OCPI tariff it is `charge`. */
+  mode?: SessionMode;
 }
 
 export const newSessionSchema = {
   type: 'object',
-  required: ['id', 'offerId', 'chargePointId', 'meterId', 'vehicleId'],
+  required: ['id', 'chargePointId', 'meterId', 'vehicleId'],
   additionalProperties: false,
-  properties: { id: flowIdSchema, offerId: flowIdSchema, chargePointId: flowIdSchema, meterId: meterIdSchema, vehicleId: flowIdSchema },
+  properties: {
+    id: flowIdSchema, offerId: flowIdSchema, chargePointId: flowIdSchema, meterId: meterIdSchema, vehicleId: flowIdSchema,
+    mode: { type: 'string', enum: ['charge', 'discharge'] },
+  },
 } as const;
 
 export interface CloseSessionBody {

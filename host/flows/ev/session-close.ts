@@ -1,11 +1,12 @@
 // Closing an S1 session (docs/flows.md "S1"), in steps that each survive a
 // retry: (1) the metered energy of [startMs, endMs] is aggregated from the
 // stored readings (SPEC §2 kernel) and priced at the chosen offer (SPEC §3
-// kernel); the price is fixed on the session (state `closing`) and its meter
-// freed; (2) the transfer `s1:session:<id>` moves the amount between the
-// wallets; (3) the `ev-session` record goes to the ledger and the session is
-// `closed`. A retry resumes from the session's state with the fixed price, so
-// a close refused for insufficient funds completes after a top-up.
+// kernel) or, under an OCPI tariff, as an OCPI CDR (ocpi-session.ts); the
+// price is fixed on the session (state `closing`) and its meter freed; (2)
+// the transfer `s1:session:<id>` moves the amount between the wallets; (3)
+// the `ev-session` record goes to the ledger and the session is `closed`. A
+// retry resumes from the session's state with the fixed price, so a close
+// refused for insufficient funds completes after a top-up.
 import type { ApiContext } from '../../api/context.js';
 import { parseMicro } from '../../decimal.js';
 import { aggregateColumns } from '../../engine/aggregate.js';
@@ -17,9 +18,10 @@ import { FlowError } from '../errors.js';
 import { appendFlowRecord, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from '../ledger-bridge.js';
 import {
   CHARGE_POINT_KIND, CONNECTOR_KIND, OFFER_KIND, SESSION_KIND, SESSION_RECORD,
-  type ChargePointBody, type ConnectorBody, type OfferBody, type SessionBody, type SessionSettlement,
+  sellerOf, type ChargePointBody, type ConnectorBody, type OfferBody, type SessionBody, type SessionSettlement,
 } from './model.js';
-import { priceAtOffer, type EnergyIntervals } from './rules.js';
+import { priceOcpiSession, type MeteredIntervals, type OcpiPricedSession } from './ocpi-session.js';
+import { priceAtOffer, type PricedEnergy } from './rules.js';
 import type { CloseSessionBody } from './schemas.js';
 
 /** The transfer that settles a session: one per session, so a retry answers `exists`. */
@@ -46,7 +48,7 @@ function checkSameClose(session: SessionBody, close: CloseSessionBody): void {
 }
 
 interface MeteredEnergy {
-  intervals: EnergyIntervals;
+  intervals: MeteredIntervals;
   unassignedMWh: bigint;
 }
 
@@ -67,7 +69,7 @@ async function meteredEnergy(context: ApiContext, session: SessionBody, chargePo
   const rows = aggregateColumns(chunk.columns, { intervalMs: EV_OFFER_SLOT_GRID_MS, maxPowerW: chargePoint.maxPowerW });
   const channel = session.mode === 'charge' ? 'import' : 'export';
   const unassignedMWh = rows.unassigned.filter((entry) => entry.channel === channel).reduce((sum, entry) => sum + entry.mwh, 0n);
-  return { intervals: { start: rows.start, energyMWh: session.mode === 'charge' ? rows.imp : rows.exp }, unassignedMWh };
+  return { intervals: { start: rows.start, energyMWh: session.mode === 'charge' ? rows.imp : rows.exp, flags: rows.flags }, unassignedMWh };
 }
 
 async function flowBody<T extends FlowBody>(context: ApiContext, kind: string, id: string): Promise<T> {
@@ -76,13 +78,20 @@ async function flowBody<T extends FlowBody>(context: ApiContext, kind: string, i
   return object.body;
 }
 
+/** The session's energy at the tariff it opened under: its offer's slot prices, or its copy of the OCPI tariff. */
+async function priceMetered(
+  context: ApiContext, session: SessionBody, intervals: MeteredIntervals, close: CloseSessionBody,
+): Promise<PricedEnergy | OcpiPricedSession> {
+  if (session.tariff.kind === 'ocpi') return priceOcpiSession(session.tariff, session.tariff.version, intervals, close);
+  return priceAtOffer(await flowBody<OfferBody>(context, OFFER_KIND, session.offerId!), intervals);
+}
+
 /** Step 1: prices the session and fixes the price on it (state `closing`), freeing its meter for the next session. */
 async function priceSession(context: ApiContext, session: SessionBody, close: CloseSessionBody): Promise<SessionBody> {
   checkCloseWindow(context, session, close);
-  const offer = await flowBody<OfferBody>(context, OFFER_KIND, session.offerId);
   const chargePoint = await flowBody<ChargePointBody>(context, CHARGE_POINT_KIND, session.chargePointId);
   const metered = await meteredEnergy(context, session, chargePoint, close);
-  const priced = priceAtOffer(offer, metered.intervals);
+  const priced = await priceMetered(context, session, metered.intervals, close);
   const nowMs = context.nowMs();
   const settlement: SessionSettlement = {
     startMs: close.startMs, endMs: close.endMs, meterId: close.meterId,
@@ -90,6 +99,7 @@ async function priceSession(context: ApiContext, session: SessionBody, close: Cl
     amount: priced.amount,
     transferId: priced.amountMicro === 0n ? null : sessionTransferId(session.id),
     pricedAtMs: nowMs, leafIndex: null, closedAtMs: null,
+    ...('ocpi' in priced ? { ocpi: priced.ocpi } : {}),
   };
   return context.store.flows.transact(`${CONNECTOR_KIND}:${session.meterId}`, async (transaction) => {
     const current = (await transaction.get<SessionBody>(SESSION_KIND, session.id))!;
@@ -103,31 +113,37 @@ async function priceSession(context: ApiContext, session: SessionBody, close: Cl
   });
 }
 
-/** Step 2: charging moves the amount driver → supplier, discharging supplier → driver. */
+function transferCode(session: SessionBody): number {
+  if (session.tariff.kind === 'ocpi') return FLOW_TRANSFER_CODES.evOcpiCharging;
+  return session.mode === 'charge' ? FLOW_TRANSFER_CODES.evCharging : FLOW_TRANSFER_CODES.evDischarging;
+}
+
+/** Step 2: charging moves the amount driver → seller (the supplier, or the owner under an OCPI tariff), discharging supplier → driver. */
 async function postSessionTransfer(context: ApiContext, session: SessionBody): Promise<void> {
   const settlement = session.settlement!;
   if (settlement.transferId === null) return;
   const driverWallet = walletAccountId(session.driverPartyId, session.currency);
-  const supplierWallet = walletAccountId(session.supplierPartyId, session.currency);
+  const sellerWallet = walletAccountId(sellerOf(session), session.currency);
   const charging = session.mode === 'charge';
   await postTransfers(context, [{
     type: 'single', id: settlement.transferId,
-    debit: charging ? driverWallet : supplierWallet, credit: charging ? supplierWallet : driverWallet,
+    debit: charging ? driverWallet : sellerWallet, credit: charging ? sellerWallet : driverWallet,
     amountMicro: parseMicro(settlement.amount, 'amount', 1n, LEDGER_AMOUNT_MICRO_MAX), currency: session.currency,
-    code: charging ? FLOW_TRANSFER_CODES.evCharging : FLOW_TRANSFER_CODES.evDischarging, ts: settlement.endMs,
+    code: transferCode(session), ts: settlement.endMs,
   }]);
 }
 
-/** The ledger record of a settled session; its readers are the driver, the supplier and the charge point's owner. */
+/** The ledger record of a settled session; its readers are the driver, the supplier (if any) and the charge point's owner. */
 function sessionRecord(session: SessionBody, chargePoint: ChargePointBody): Record<string, unknown> {
   const settlement = session.settlement!;
-  const parties = [...new Set([session.driverPartyId, session.supplierPartyId, session.chargePointOwnerPartyId])];
+  const parties = [...new Set([session.driverPartyId, session.supplierPartyId ?? session.chargePointOwnerPartyId, session.chargePointOwnerPartyId])];
   return {
     session: session.id, offer: session.offerId, chargePoint: session.chargePointId, meter: settlement.meterId,
     vehicle: session.vehicleId, mode: session.mode, currency: session.currency,
     startMs: settlement.startMs, endMs: settlement.endMs, energyMWh: settlement.energyMWh, unassignedMWh: settlement.unassignedMWh,
     amount: settlement.amount, transfer: settlement.transferId, ts: settlement.endMs, geo: chargePoint.geo,
     driver: session.driverPartyId, supplier: session.supplierPartyId, chargePointOwner: session.chargePointOwnerPartyId, parties,
+    ...(settlement.ocpi === undefined ? {} : { ocpi: settlement.ocpi }),
   };
 }
 
