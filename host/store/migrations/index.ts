@@ -5,5 +5,8 @@ import { LEDGER_MIGRATION } from './001-ledger.js';
 import { READINGS_MIGRATION } from './002-readings.js';
 import { PARTIES_MIGRATION } from './003-parties.js';
 import { SETTLEMENT_MIGRATION } from './004-settlement.js';
+import { LEDGER_ROWS_MIGRATION } from './005-ledger-rows.js';
 
-export const MIGRATIONS: readonly Migration[] = [LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [
+  LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION, LEDGER_ROWS_MIGRATION,
+];
