@@ -28,6 +28,8 @@ export interface LedgerBenchResult {
   backend: string;
   transfers: number;
   transfersPerSecond: number;
+  /** Process CPU (user + system, all threads) per transfer in the timed section: steadier than wall time on a shared machine. */
+  cpuMicrosPerTransfer: number;
   verifyMs: number;
 }
 
@@ -59,17 +61,20 @@ async function measure(backend: string, store: LedgerStore, total: number, twoPh
   await ledger.createAccounts(accounts, NOW_MS);
   const batches = workload(total, LEDGER_BATCH_EVENTS_MAX, twoPhase);
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   for (const batch of batches) {
     const results = await ledger.createTransfers(batch, NOW_MS);
     const refused = results.findIndex((result) => result !== 'ok');
     if (refused >= 0) throw new Error(`${backend}: event ${batch[refused]!.id} was ${results[refused]}`);
   }
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpu = process.cpuUsage(cpuStarted);
   const verifyStarted = process.hrtime.bigint();
   const report = await verifyLedger(store, signer.publicKey);
   if (!report.ok) throw new Error(`${backend}: ledger does not verify: ${JSON.stringify(report)}`);
   const verifyMs = Number(process.hrtime.bigint() - verifyStarted) / 1e6;
-  return { backend: `${backend}, ${twoPhase ? '10 % two-phase' : 'single only'}`, transfers: total, transfersPerSecond: (total * 1000) / elapsedMs, verifyMs };
+  return { backend: `${backend}, ${twoPhase ? '10 % two-phase' : 'single only'}`, transfers: total, transfersPerSecond: (total * 1000) / elapsedMs,
+    cpuMicrosPerTransfer: (cpu.user + cpu.system) / total, verifyMs };
 }
 
 export async function benchSqlite(total: number, twoPhase: boolean): Promise<LedgerBenchResult> {
@@ -99,7 +104,7 @@ export async function benchPostgres(url: string, total: number, twoPhase: boolea
 
 function print(result: LedgerBenchResult): void {
   console.log(`  ${result.backend.padEnd(46)} ${Math.round(result.transfersPerSecond).toLocaleString('en').padStart(9)} transfers/s` +
-    `  (${result.transfers.toLocaleString('en')} transfers, batches of ${LEDGER_BATCH_EVENTS_MAX}; verifyLedger ${result.verifyMs.toFixed(0)} ms)`);
+    `  cpu ${result.cpuMicrosPerTransfer.toFixed(1)} µs/transfer  (${result.transfers.toLocaleString('en')} transfers, batches of ${LEDGER_BATCH_EVENTS_MAX}; verifyLedger ${result.verifyMs.toFixed(0)} ms)`);
 }
 
 async function main(): Promise<void> {

@@ -1,12 +1,13 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { consistencyProof, inclusionProof, leafHash, rootHash, verifyConsistency, verifyInclusion, type Hash } from '../host/ledger/merkle.js';
-import { TreeAppender, consistencyPath, inclusionPath, rootAt, type NodeLookup } from '../host/ledger/merkle-log.js';
+import { TreeAppender, consistencyPath, inclusionPath, rootAt, storedNodeLookup, type NodeLookup, type NodeSources } from '../host/ledger/merkle-log.js';
 import { nodeHash } from '../host/ledger/merkle.js';
-import { fastLeafHash, fastNodeHash } from '../host/ledger/sha256.js';
+import { fastLeafHash, fastNodeHash, hashBytes, hashText, leafHashText, nodeHashText } from '../host/ledger/sha256.js';
+import { nodeOfSlot, slotHash, GROUP_SLOTS } from '../host/ledger/node-groups.js';
 import { transferLeafText, transferRecord } from '../host/ledger/records.js';
 import { canonicalJson } from '../host/ledger/canonical-json.js';
-import { nodeKey, type TransferRow } from '../host/store/ledger-store.js';
+import { groupKey, type NodeGroupRow, type TransferRow } from '../host/store/ledger-store.js';
 import { storeBackends, type FreshBackend } from './store-backends.js';
 import { ledgerFixture, seededRandom } from './ledger-helpers.js';
 
@@ -14,22 +15,51 @@ function randomLeaves(count: number, random: () => number): Uint8Array[] {
   return Array.from({ length: count }, () => Uint8Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256)));
 }
 
-/** Appends `leaves` in random batches, keeping every node ever written in a map. */
-function buildIncrementally(leaves: Uint8Array[], random: () => number): { read: NodeLookup; nodeCount: number } {
-  const nodes = new Map<string, Hash>();
-  let size = 0;
-  while (size < leaves.length) {
+interface StoredTree {
+  read: NodeLookup;
+  groups: NodeGroupRow[];
+  /** Counts every leaf hash and group the lookups fetch. */
+  storedReads: () => number;
+}
+
+/**
+ * Appends `leaves` in random batches as the ledger does: each batch starts
+ * from what is stored (leaf hashes and complete groups) and stores the
+ * groups it completes. Checks the edge root and the stored root after each.
+ */
+function buildIncrementally(leaves: Uint8Array[], random: () => number): StoredTree {
+  const leafHashes: Hash[] = [];
+  const groups = new Map<string, NodeGroupRow>();
+  let storedReads = 0;
+  const sources: NodeSources = {
+    leafHash: (seq) => (storedReads += 1, leafHashes[seq]!),
+    group: (tier, group) => (storedReads += 1, groups.get(groupKey(tier, group))!.hashes),
+  };
+  while (leafHashes.length < leaves.length) {
+    const size = leafHashes.length;
     const batch = Math.min(leaves.length - size, 1 + Math.floor(random() * 9));
-    const appender = new TreeAppender(size, nodes);
-    for (const leaf of leaves.slice(size, size + batch)) appender.append(leafHash(leaf));
-    for (const node of appender.newNodes) {
-      assert.ok(!nodes.has(nodeKey(node.level, node.index)), 'a node is written once');
-      nodes.set(nodeKey(node.level, node.index), node.hash);
+    const appender = new TreeAppender(size, storedNodeLookup(sources, size));
+    for (const leaf of leaves.slice(size, size + batch)) {
+      leafHashes.push(leafHash(leaf));
+      appender.append(hashText(leafHashes[leafHashes.length - 1]!));
     }
-    size += batch;
-    assert.deepEqual(appender.root(), rootHash(leaves.slice(0, size)), `edge root at size ${size}`);
+    for (const group of appender.completedGroups) {
+      assert.ok(!groups.has(groupKey(group.tier, group.group)), 'a group is written once');
+      groups.set(groupKey(group.tier, group.group), group);
+    }
+    const prefix = leaves.slice(0, size + batch);
+    assert.deepEqual(appender.root(), rootHash(prefix), `edge root at size ${prefix.length}`);
+    assert.deepEqual(rootAt(storedNodeLookup(sources, prefix.length), prefix.length), rootHash(prefix), `stored root at size ${prefix.length}`);
   }
-  return { read: (level, index) => nodes.get(nodeKey(level, index))!, nodeCount: nodes.size };
+  storedReads = 0;
+  return { read: storedNodeLookup(sources, leaves.length), groups: [...groups.values()], storedReads: () => storedReads };
+}
+
+/** Groups a tree of n leaves stores: ⌊n / 16⌋ over the leaves, ⌊n / 256⌋ over those, … */
+function expectedGroupCount(n: number): number {
+  let count = 0;
+  for (let width = 16; width <= n; width *= 16) count += Math.floor(n / width);
+  return count;
 }
 
 describe('SPEC §5 verifiable log: the incremental tree equals the whole-tree RFC 6962 functions', () => {
@@ -37,8 +67,8 @@ describe('SPEC §5 verifiable log: the incremental tree equals the whole-tree RF
     const random = seededRandom(6962);
     for (const count of [1, 2, 3, 5, 8, 13, 31, 33, 64, 77]) {
       const leaves = randomLeaves(count, random);
-      const { read, nodeCount } = buildIncrementally(leaves, random);
-      assert.ok(nodeCount < 2 * count, 'appending n leaves stores fewer than 2n nodes');
+      const { read, groups } = buildIncrementally(leaves, random);
+      assert.equal(groups.length, expectedGroupCount(count), 'one group row per 16 nodes of the level below');
       for (let size = 1; size <= count; size += 1) {
         const prefix = leaves.slice(0, size);
         const root = rootAt(read, size);
@@ -62,6 +92,8 @@ describe('SPEC §5 verifiable log: the incremental tree equals the whole-tree RF
     for (const leaf of randomLeaves(50, random)) {
       assert.deepEqual(fastLeafHash(leaf), leafHash(leaf));
       assert.deepEqual(fastNodeHash(leafHash(leaf), fastLeafHash(leaf.subarray(1))), nodeHash(leafHash(leaf), leafHash(leaf.subarray(1))));
+      assert.deepEqual(hashBytes(nodeHashText(hashText(leafHash(leaf)), hashText(nodeHash(leafHash(leaf), leafHash(leaf))))),
+        nodeHash(leafHash(leaf), nodeHash(leafHash(leaf), leafHash(leaf))));
     }
     const base: TransferRow = {
       id: 'é\u2028"\\', seq: 3, type: 'pending', debit: 'a\u0001', credit: '😀', amountMicro: 2n ** 62n, currency: 'EUR', code: 0,
@@ -69,22 +101,42 @@ describe('SPEC §5 verifiable log: the incremental tree equals the whole-tree RF
     };
     for (const row of [base, { ...base, type: 'void' as const, pendingId: 'p', timeoutMs: null, expiresAtMs: null, reason: 'expired' }]) {
       assert.equal(transferLeafText(row), canonicalJson(transferRecord(row)));
+      const text = transferLeafText(row);
+      assert.deepEqual(hashBytes(leafHashText(text)), leafHash(new TextEncoder().encode(text)), 'leaf hash of the UTF-8 bytes');
     }
   });
 
-  it('reads O(log n) nodes for a root or a proof', () => {
+  it('each stored group slot holds the RFC 6962 hash of its subtree, across two tiers', () => {
+    const random = seededRandom(16);
+    const leaves = randomLeaves(700, random);
+    const { read, groups } = buildIncrementally(leaves, random);
+    assert.equal(groups.length, expectedGroupCount(700));
+    assert.ok(groups.some((group) => group.tier === 1), 'the tree reaches the second tier');
+    for (const group of groups) {
+      for (let slot = 0; slot < GROUP_SLOTS; slot += 1) {
+        const { level, index } = nodeOfSlot(group.tier, group.group, slot);
+        assert.deepEqual(slotHash(group.hashes, slot), rootHash(leaves.slice(index * 2 ** level, (index + 1) * 2 ** level)), `node ${level}:${index}`);
+      }
+    }
+    for (let probe = 0; probe < 200; probe += 1) {
+      const size = 1 + Math.floor(random() * 700);
+      const index = Math.floor(random() * size);
+      const size1 = 1 + Math.floor(random() * size);
+      assert.deepEqual(rootAt(read, size), rootHash(leaves.slice(0, size)));
+      assert.deepEqual(inclusionPath(read, index, size), inclusionProof(leaves.slice(0, size), index));
+      assert.deepEqual(consistencyPath(read, size1, size), consistencyProof(leaves.slice(0, size), size1));
+    }
+  });
+
+  it('reads O(log n) stored hashes for a root or a proof', () => {
     const random = seededRandom(1);
     const leaves = randomLeaves(1000, random);
-    const { read } = buildIncrementally(leaves, random);
-    let reads = 0;
-    const counting: NodeLookup = (level, index) => {
-      reads += 1;
-      return read(level, index);
-    };
-    rootAt(counting, 999);
-    inclusionPath(counting, 500, 999);
-    consistencyPath(counting, 333, 999);
-    assert.ok(reads <= 3 * 2 * Math.ceil(Math.log2(1000)), `${reads} node reads`);
+    const { read, storedReads } = buildIncrementally(leaves, random);
+    rootAt(read, 999);
+    inclusionPath(read, 500, 999);
+    consistencyPath(read, 333, 999);
+    // Three computations of at most 2⌈log2 n⌉ nodes each; a node inside a group not yet complete costs at most 8 base reads.
+    assert.ok(storedReads() <= 3 * 2 * Math.ceil(Math.log2(1000)) * 8, `${storedReads()} stored reads`);
   });
 });
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openSqlite, type SqliteDatabase } from '../host/store/sqlite.js';
 import { openPostgres, type PostgresSql } from '../host/store/postgres.js';
-import { migratePostgres, migrateSqlite } from '../host/store/migrate.js';
+import { migratePostgres, migrateSqlite, type Migration } from '../host/store/migrate.js';
+import { MIGRATIONS } from '../host/store/migrations/index.js';
 
 export type FreshBackend =
   | { kind: 'sqlite'; database: SqliteDatabase; path: string; close(): Promise<void> }
@@ -16,16 +17,17 @@ export type FreshBackend =
 
 export interface BackendFactory {
   kind: 'sqlite' | 'postgres';
-  open(): Promise<FreshBackend>;
+  /** A fresh store with `migrations` applied (all of them unless told). */
+  open(migrations?: readonly Migration[]): Promise<FreshBackend>;
 }
 
 export const PG_URL = process.env.GRIDSETTLE_PG_URL;
 
-async function openFreshSqlite(): Promise<FreshBackend> {
+async function openFreshSqlite(migrations: readonly Migration[] = MIGRATIONS): Promise<FreshBackend> {
   const directory = mkdtempSync(join(tmpdir(), 'gridsettle-test-'));
   const path = join(directory, 'gridsettle.db');
   const database = openSqlite(path);
-  migrateSqlite(database);
+  migrateSqlite(database, migrations);
   return {
     kind: 'sqlite', database, path,
     close: async () => {
@@ -35,13 +37,13 @@ async function openFreshSqlite(): Promise<FreshBackend> {
   };
 }
 
-async function openFreshPostgres(url: string): Promise<FreshBackend> {
+async function openFreshPostgres(url: string, migrations: readonly Migration[] = MIGRATIONS): Promise<FreshBackend> {
   const schema = `gs_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = openPostgres(url, { poolMax: 1 });
   await admin.unsafe(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const sql = openPostgres(url, { schema });
-  await migratePostgres(sql);
+  await migratePostgres(sql, migrations);
   return {
     kind: 'postgres', sql, url, schema,
     close: async () => {
@@ -54,6 +56,6 @@ async function openFreshPostgres(url: string): Promise<FreshBackend> {
 /** The backends every store suite runs on. */
 export function storeBackends(): BackendFactory[] {
   const backends: BackendFactory[] = [{ kind: 'sqlite', open: openFreshSqlite }];
-  if (PG_URL !== undefined && PG_URL !== '') backends.push({ kind: 'postgres', open: () => openFreshPostgres(PG_URL) });
+  if (PG_URL !== undefined && PG_URL !== '') backends.push({ kind: 'postgres', open: (migrations) => openFreshPostgres(PG_URL, migrations) });
   return backends;
 }

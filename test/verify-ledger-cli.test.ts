@@ -25,18 +25,18 @@ function run(args: string[], extraEnv: Record<string, string> = {}) {
   return { status: result.status, report: result.stdout === '' ? null : JSON.parse(result.stdout) as Record<string, unknown>, stderr: result.stderr };
 }
 
-/** Replaces one byte of the stored leaf of `recordId`; returns the function that restores it. */
+/** Replaces one byte of the leaf stored in the row of transfer `recordId`; returns the function that restores it. */
 function flipLeafByte(dbPath: string, recordId: string): () => void {
   const database = openSqlite(dbPath);
   try {
-    const row = database.prepare('SELECT leaf FROM ledger_leaves WHERE record_id = ?').get(recordId) as { leaf: Buffer };
+    const row = database.prepare('SELECT leaf FROM ledger_transfers WHERE id = ?').get(recordId) as { leaf: Buffer };
     const changed = Buffer.from(row.leaf);
     const at = changed.indexOf('"amount":"') + 10;
     changed[at] = changed[at] === 0x31 ? 0x32 : 0x31; // one digit of the amount
-    database.prepare('UPDATE ledger_leaves SET leaf = ? WHERE record_id = ?').run(changed, recordId);
+    database.prepare('UPDATE ledger_transfers SET leaf = ? WHERE id = ?').run(changed, recordId);
     return () => {
       const restore = openSqlite(dbPath);
-      restore.prepare('UPDATE ledger_leaves SET leaf = ? WHERE record_id = ?').run(row.leaf, recordId);
+      restore.prepare('UPDATE ledger_transfers SET leaf = ? WHERE id = ?').run(row.leaf, recordId);
       restore.close();
     };
   } finally {

@@ -3,13 +3,19 @@
 // numbers in the ECMAScript shortest form, strings escaped as JSON.stringify
 // does; lone surrogates and non-finite numbers are refused.
 
+const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A string's canonical form; the plain scan for any surrogate first spares most strings the pairing check. */
+export function canonicalString(value: string): string {
+  if (SURROGATE.test(value) && LONE_SURROGATE.test(value)) throw new TypeError('canonicalJson: string holds a lone surrogate');
+  return JSON.stringify(value);
+}
 
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      if (LONE_SURROGATE.test(value)) throw new TypeError('canonicalJson: string holds a lone surrogate');
-      return JSON.stringify(value);
+      return canonicalString(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
       return JSON.stringify(value);

@@ -3,13 +3,13 @@
 // records, signed blocks and proofs. Every write is one store transaction.
 import type { KeyObject } from 'node:crypto';
 import type { Hash } from './merkle.js';
-import { consistencyPath, inclusionPath, rootAt, withStoredNodes } from './merkle-log.js';
+import { consistencyPath, inclusionPath, rootAt, withStoredNodes, type NodeLookup } from './merkle-log.js';
 import { LogSession } from './log-session.js';
-import { accountRecord, genericRecord, RESERVED_RECORD_KINDS, transferLeafText, ACCOUNT_RECORD, TRANSFER_RECORD } from './records.js';
+import { accountRecord, genericRecord, RESERVED_RECORD_KINDS, transferLeafText } from './records.js';
 import { canonicalJson } from './canonical-json.js';
 import type { LedgerSigner } from './blocks.js';
 import type { AccountResult, TransferResult } from './result-codes.js';
-import { applyEvent, expiryVoid, validateEvent, type BatchState } from './transfer-rules.js';
+import { applyEvent, expiryVoid, NO_REFS, validateEvent, type BatchState } from './transfer-rules.js';
 import { validateAccount, sameAccount } from './account-rules.js';
 import type { AccountInput, TransferEvent } from './types.js';
 import type { BalanceRow, BlockRow, LedgerStore, LedgerTransaction, TransferRow } from '../store/ledger-store.js';
@@ -56,11 +56,9 @@ export class Ledger {
           results[index] = sameAccount(account, existing) ? 'exists' : 'conflict';
           return;
         }
-        const row = { id: account.id, seq: log.treeSize, party: account.party, currency: account.currency, kind: account.kind, flags: account.flags };
-        const seq = log.append(ACCOUNT_RECORD, row.id, accountRecord(row));
-        if (seq !== row.seq) throw new Error(`ledger: account ${row.id} got leaf ${seq}, expected ${row.seq}`);
+        const row = { id: account.id, seq: -1, party: account.party, currency: account.currency, kind: account.kind, flags: account.flags };
+        log.writes.accounts.push(log.append(row, canonicalJson(accountRecord(row))));
         stored.set(row.id, row);
-        log.writes.accounts.push(row);
         log.writes.balances.push({ accountId: row.id, debitsPostedMicro: 0n, creditsPostedMicro: 0n, debitsPendingMicro: 0n, creditsPendingMicro: 0n });
       });
       await this.finish(transaction, log, nowMs, false);
@@ -71,20 +69,24 @@ export class Ledger {
   /** Applies `events` in order; every event gets its own code. `nowMs` is the ledger's clock (expiry). */
   async createTransfers(events: readonly TransferEvent[], nowMs: number): Promise<TransferResult[]> {
     checkBatch(events.length);
-    const invalid = events.map(validateEvent);
     return this.store.ledgerWrite(async (transaction) => {
-      const state = await loadBatchState(transaction, events.filter((_, index) => invalid[index] === null));
+      // Invalid events get their code here; null marks the ones still to apply.
+      const results: Array<TransferResult | null> = new Array(events.length);
+      const state = await loadBatchState(transaction, events, results);
       const log = await LogSession.open(transaction);
-      const results = events.map((event, index): TransferResult => {
-        const early = invalid[index];
-        if (early !== null && early !== undefined) return early;
-        const { result, row } = applyEvent(state, event, nowMs);
-        if (row !== undefined) appendTransfer(log, row);
-        return result;
+      events.forEach((event, index) => {
+        if (results[index] !== null) return;
+        const outcome = applyEvent(state, event, nowMs);
+        if (typeof outcome === 'string') {
+          results[index] = outcome;
+        } else {
+          appendTransfer(log, outcome);
+          results[index] = 'ok';
+        }
       });
       writeBalances(log, state);
       await this.finish(transaction, log, nowMs, false);
-      return results;
+      return results as TransferResult[];
     });
   }
 
@@ -93,7 +95,7 @@ export class Ledger {
     return this.store.ledgerWrite(async (transaction) => {
       const expired = await transaction.readExpiredPending(nowMs, LEDGER_EXPIRE_SWEEP_MAX);
       if (expired.length === 0) return [];
-      const state = await loadAccountsInto(transaction, emptyState(), expired.flatMap((row) => [row.debit, row.credit]));
+      const state = await loadAccountsInto(transaction, emptyState(), new Set(expired.flatMap((row) => [row.debit, row.credit])));
       const log = await LogSession.open(transaction);
       const voids = expired.map((pending) => {
         state.transfers.set(pending.id, pending);
@@ -118,9 +120,8 @@ export class Ledger {
     }
     return this.store.ledgerWrite(async (transaction) => {
       const log = await LogSession.open(transaction);
-      const row = { seq: log.treeSize, kind, body: bodyText };
-      log.append(kind, String(row.seq), genericRecord(row));
-      log.writes.records.push(row);
+      const row = { seq: -1, kind, body: bodyText };
+      log.writes.records.push(log.append(row, canonicalJson(genericRecord(row))));
       await this.finish(transaction, log, nowMs, false);
       return row.seq;
     });
@@ -169,23 +170,23 @@ export class Ledger {
   }
 
   async rootAt(size: number): Promise<Hash> {
-    return this.store.ledgerRead(async (reader) => {
-      const checked = checkedSize(size, await reader.treeSize());
-      return withStoredNodes(reader, (read) => rootAt(read, checked));
-    });
+    return this.atSize(size, (read, checked) => rootAt(read, checked));
   }
 
   async inclusionProof(index: number, size: number): Promise<Hash[]> {
-    return this.store.ledgerRead(async (reader) => {
-      const checked = checkedSize(size, await reader.treeSize());
-      return withStoredNodes(reader, (read) => inclusionPath(read, index, checked));
-    });
+    return this.atSize(size, (read, checked) => inclusionPath(read, index, checked));
   }
 
   async consistencyProof(size1: number, size2: number): Promise<Hash[]> {
+    return this.atSize(size2, (read, checked) => consistencyPath(read, size1, checked));
+  }
+
+  /** Runs a tree computation on a snapshot, for a size the log has reached. */
+  private atSize<T>(size: number, compute: (read: NodeLookup, checkedSize: number) => T): Promise<T> {
     return this.store.ledgerRead(async (reader) => {
-      const checked = checkedSize(size2, await reader.treeSize());
-      return withStoredNodes(reader, (read) => consistencyPath(read, size1, checked));
+      const storedSize = await reader.treeSize();
+      const checked = checkedSize(size, storedSize);
+      return withStoredNodes(reader, storedSize, (read) => compute(read, checked));
     });
   }
 }
@@ -199,40 +200,65 @@ function checkedSize(size: number, treeSize: number): number {
 }
 
 function emptyState(): BatchState {
-  return { accounts: new Map(), balances: new Map(), transfers: new Map(), resolutions: new Map(), touched: new Set() };
+  return { accounts: new Map(), transfers: new Map(), resolutions: new Map() };
 }
 
-async function loadAccountsInto(transaction: LedgerTransaction, state: BatchState, accountIds: Iterable<string>): Promise<BatchState> {
-  const ids = unique(accountIds);
-  for (const row of await transaction.readAccounts(ids)) state.accounts.set(row.id, row);
-  for (const row of await transaction.readBalances(ids)) state.balances.set(row.accountId, { ...row });
+async function loadAccountsInto(transaction: LedgerTransaction, state: BatchState, accountIds: ReadonlySet<string>): Promise<BatchState> {
+  const ids = [...accountIds];
+  const balances = new Map((await transaction.readBalances(ids)).map((row) => [row.accountId, row]));
+  for (const row of await transaction.readAccounts(ids)) {
+    const balance = balances.get(row.id);
+    if (balance === undefined) throw new Error(`ledger: account ${row.id} has no balance row`);
+    state.accounts.set(row.id, { row, balance, touched: false });
+  }
   return state;
 }
 
-/** Loads everything the batch can touch: its ids, their pendings and refs, their resolutions, their accounts. */
-async function loadBatchState(transaction: LedgerTransaction, events: readonly TransferEvent[]): Promise<BatchState> {
+/**
+ * Validates each event (its code into `results`, null when valid) and loads
+ * everything the valid ones can touch: their ids, their pendings and refs,
+ * the pendings' resolutions, their accounts. One pass over a batch that
+ * does not fit in the CPU caches.
+ */
+async function loadBatchState(
+  transaction: LedgerTransaction, events: readonly TransferEvent[], results: Array<TransferResult | null>,
+): Promise<BatchState> {
   const state = emptyState();
-  const pendingIds = unique(events.flatMap((event) => (event.type === 'post' || event.type === 'void' ? [event.pendingId] : [])));
-  const transferIds = unique([...events.map((event) => event.id), ...pendingIds, ...events.flatMap((event) => event.refs ?? [])]);
-  for (const row of await transaction.readTransfers(transferIds)) state.transfers.set(row.id, row);
-  if (pendingIds.length > 0) {
-    for (const row of await transaction.readResolutions(pendingIds)) state.resolutions.set(row.pendingId!, row);
+  // Ids may repeat in the lookup (a miss costs the same either way); pendings and accounts are sets.
+  const transferIds: string[] = [];
+  const pendingIds = new Set<string>();
+  const accountIds = new Set<string>();
+  for (let index = 0; index < events.length; index += 1) {
+    const event = events[index]!;
+    results[index] = validateEvent(event);
+    if (results[index] !== null) continue;
+    transferIds.push(event.id, ...(event.refs ?? NO_REFS));
+    if (event.type === 'post' || event.type === 'void') {
+      transferIds.push(event.pendingId);
+      pendingIds.add(event.pendingId);
+    } else {
+      accountIds.add(event.debit).add(event.credit);
+    }
   }
-  const accountIds = events.flatMap((event) => (event.type === 'single' || event.type === 'pending' ? [event.debit, event.credit] : []));
-  const pendingAccounts = pendingIds.flatMap((id) => {
+  for (const row of await transaction.readTransfers(transferIds)) state.transfers.set(row.id, row);
+  if (pendingIds.size > 0) {
+    for (const row of await transaction.readResolutions([...pendingIds])) state.resolutions.set(row.pendingId!, row);
+  }
+  for (const id of pendingIds) {
     const pending = state.transfers.get(id);
-    return pending === undefined ? [] : [pending.debit, pending.credit];
-  });
-  return loadAccountsInto(transaction, state, [...accountIds, ...pendingAccounts]);
+    if (pending !== undefined) accountIds.add(pending.debit).add(pending.credit);
+  }
+  return loadAccountsInto(transaction, state, accountIds);
 }
 
 function appendTransfer(log: LogSession, row: TransferRow): void {
-  row.seq = log.append(TRANSFER_RECORD, row.id, transferLeafText(row));
-  log.writes.transfers.push(row);
+  log.writes.transfers.push(log.append(row, transferLeafText(row)));
   if (row.type === 'pending') log.writes.pendingOpened.push({ id: row.id, expiresAtMs: row.expiresAtMs! });
   if (row.pendingId !== null) log.writes.pendingClosed.push(row.pendingId);
 }
 
 function writeBalances(log: LogSession, state: BatchState): void {
-  for (const accountId of state.touched) log.writes.balances.push(state.balances.get(accountId)!);
+  for (const account of state.accounts.values()) {
+    if (account.touched) log.writes.balances.push(account.balance);
+  }
 }

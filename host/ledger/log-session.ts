@@ -1,11 +1,11 @@
-// Appending to the verifiable log inside one ledger write: loads the tree's
-// right edge (O(log n) nodes), turns each record into its leaf and new
-// nodes, and seals a block when asked or when enough records accumulated.
-import { leafOfText } from './sha256.js';
-import { canonicalJson } from './canonical-json.js';
-import { TreeAppender, frontierKeys } from './merkle-log.js';
+// Appending to the verifiable log inside one ledger write: loads the base
+// nodes of the tree's incomplete groups (≤ 15 per tier), turns each record
+// into its leaf, collects the node groups completed, and seals a block when
+// asked or when enough records accumulated.
+import { hashBytes, leafHashText } from './sha256.js';
+import { TreeAppender, withStoredNodes } from './merkle-log.js';
 import { sealNext, type LedgerSigner } from './blocks.js';
-import { emptyWrites, type BlockRow, type LedgerTransaction, type LedgerWrites } from '../store/ledger-store.js';
+import { emptyWrites, type Appended, type BlockRow, type LedgerTransaction, type LedgerWrites } from '../store/ledger-store.js';
 
 export class LogSession {
   readonly writes: LedgerWrites = emptyWrites();
@@ -14,20 +14,19 @@ export class LogSession {
 
   static async open(transaction: LedgerTransaction): Promise<LogSession> {
     const size = await transaction.treeSize();
-    const frontier = await transaction.readNodes(frontierKeys(size));
-    return new LogSession(new TreeAppender(size, frontier), await transaction.lastBlock());
+    const tree = await withStoredNodes(transaction, size, (read) => new TreeAppender(size, read));
+    return new LogSession(tree, await transaction.lastBlock());
   }
 
   get treeSize(): number {
     return this.tree.size;
   }
 
-  /** Appends one record (an object, or its canonical JSON text already) as a leaf; returns its index. */
-  append(kind: string, recordId: string, record: Record<string, unknown> | string): number {
-    const { leaf, hash } = leafOfText(typeof record === 'string' ? record : canonicalJson(record));
-    const seq = this.tree.append(hash);
-    this.writes.leaves.push({ seq, kind, recordId, leaf, hash });
-    return seq;
+  /** Appends `row` as the next leaf, whose bytes are `leafText` (its record's canonical JSON); sets `row.seq`. */
+  append<Row extends { seq: number }>(row: Row, leafText: string): Appended<Row> {
+    const hash = leafHashText(leafText);
+    row.seq = this.tree.append(hash);
+    return { row, leaf: Buffer.from(leafText), hash: hashBytes(hash) };
   }
 
   /**
@@ -45,10 +44,9 @@ export class LogSession {
     return block;
   }
 
-  /** The writes, with the nodes the appends made. */
+  /** The writes, with the node groups the appends completed. */
   finish(): LedgerWrites {
-    // Leaf hashes travel with their leaves.
-    this.writes.nodes = this.tree.newNodes.filter((node) => node.level > 0);
+    this.writes.nodeGroups = this.tree.completedGroups;
     return this.writes;
   }
 }

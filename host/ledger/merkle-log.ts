@@ -1,11 +1,14 @@
-// The incremental RFC 6962 tree of the ledger log. The store keeps the hash
-// of every perfect subtree, node (level, index) covering leaves
-// [index·2^level, (index+1)·2^level); level 0 holds leaf hashes. Appending
-// n leaves writes < 2n nodes; any root or proof for any size ≤ the log's
-// needs O(log n) stored nodes, read in one round trip.
+// The incremental RFC 6962 tree of the ledger log. Node (level, index) is the
+// hash of the perfect subtree over leaves [index·2^level, (index+1)·2^level);
+// level 0 is the leaf hash, kept with its record; inner nodes are kept in
+// groups of 15 (node-groups.ts). Any root or proof for any size ≤ the log's
+// needs O(log n) nodes, read in one round trip.
 import { EMPTY_ROOT, perfectHeight, splitPoint, type Hash } from './merkle.js';
-import { fastNodeHash as nodeHash } from './sha256.js';
-import { nodeKey, type LedgerReader, type NodeRow } from '../store/ledger-store.js';
+import { fastNodeHash as nodeHash, hashBytes, hashText, nodeHashText, type HashText } from './sha256.js';
+import {
+  completeGroups, GROUP_BYTES, GROUP_SLOTS, HASH_BYTES, partialBaseNodes, slotHash, slotOf,
+} from './node-groups.js';
+import { groupKey, type GroupKey, type LedgerReader, type NodeGroupRow } from '../store/ledger-store.js';
 
 export type NodeLookup = (level: number, index: number) => Hash;
 
@@ -56,75 +59,106 @@ export function consistencyPath(read: NodeLookup, size1: number, size2: number):
   return subproof(read, size1, 0, size2, true);
 }
 
-const PLACEHOLDER: Hash = new Uint8Array(32);
+/** What the recording pass reads instead of stored hashes. */
+const PLACEHOLDER_HASH: Hash = new Uint8Array(HASH_BYTES);
+const PLACEHOLDER_GROUP = new Uint8Array(GROUP_BYTES);
+
+/** Where stored nodes come from: leaf hashes (level 0) and complete groups. */
+export interface NodeSources {
+  leafHash(seq: number): Hash;
+  group(tier: number, group: number): Uint8Array;
+}
+
+/**
+ * Node (level, index) of a tree whose first `storedSize` leaves are stored:
+ * a leaf hash, a slot of a complete group, or (inside a group not yet
+ * complete) the hash of its two children.
+ */
+export function storedNodeLookup(sources: NodeSources, storedSize: number): NodeLookup {
+  const lookup: NodeLookup = (level, index) => {
+    if (level === 0) return sources.leafHash(index);
+    const { tier, group, slot } = slotOf(level, index);
+    if (group < completeGroups(tier, storedSize)) return slotHash(sources.group(tier, group), slot);
+    return nodeHash(lookup(level - 1, 2 * index), lookup(level - 1, 2 * index + 1));
+  };
+  return lookup;
+}
 
 /**
  * Runs a pure tree computation against stored nodes: a first pass records
- * which nodes it reads (their values cannot change its path), one query
- * fetches them, the second pass computes.
+ * which leaf hashes and groups it reads (their values cannot change its
+ * path), one round trip fetches them, the second pass computes.
  */
-export async function withStoredNodes<T>(reader: LedgerReader, compute: (read: NodeLookup) => T): Promise<T> {
-  const wanted = new Map<string, { level: number; index: number }>();
-  compute((level, index) => {
-    wanted.set(nodeKey(level, index), { level, index });
-    return PLACEHOLDER;
-  });
-  const found = await reader.readNodes([...wanted.values()]);
-  return compute((level, index) => {
-    const hash = found.get(nodeKey(level, index));
-    if (hash === undefined) throw new Error(`ledger node ${level}:${index} is missing from the store`);
-    return hash;
-  });
+export async function withStoredNodes<T>(reader: LedgerReader, storedSize: number, compute: (read: NodeLookup) => T): Promise<T> {
+  const seqs = new Set<number>();
+  const groups = new Map<string, GroupKey>();
+  compute(storedNodeLookup({
+    leafHash: (seq) => (seqs.add(seq), PLACEHOLDER_HASH),
+    group: (tier, group) => (groups.set(groupKey(tier, group), { tier, group }), PLACEHOLDER_GROUP),
+  }, storedSize));
+  const [leafHashes, groupHashes] = await Promise.all([reader.readLeafHashes([...seqs]), reader.readNodeGroups([...groups.values()])]);
+  return compute(storedNodeLookup({
+    leafHash: (seq) => leafHashes.get(seq) ?? missing(`leaf hash ${seq}`),
+    group: (tier, group) => groupHashes.get(groupKey(tier, group)) ?? missing(`node group ${tier}:${group}`),
+  }, storedSize));
 }
 
-/** The right edge of a tree of `size`: node (level, ⌊size/2^level⌋ − 1) for each set bit `level`. */
-export function frontierKeys(size: number): Array<{ level: number; index: number }> {
-  const keys: Array<{ level: number; index: number }> = [];
-  for (let level = 0; 2 ** level <= size; level += 1) {
-    const count = Math.floor(size / 2 ** level);
-    if (count % 2 === 1) keys.push({ level, index: count - 1 });
-  }
-  return keys;
+function missing(what: string): never {
+  throw new Error(`ledger ${what} is missing from the store`);
 }
 
-/** Appends leaf hashes to a tree whose right edge is known; collects the new nodes. */
+/**
+ * Appends leaf hashes to a stored tree; collects the groups they complete.
+ * Starts from the base nodes of the incomplete groups (partialBaseNodes),
+ * which rebuild both those groups' nodes and the right edge. Hashes are
+ * HashText here, the cheap form of the hot path (sha256.ts).
+ */
 export class TreeAppender {
-  private readonly frontier: Array<Hash | undefined> = [];
-  readonly newNodes: NodeRow[] = [];
+  /** The right edge: the node of each level whose subtree is not yet paired. */
+  private readonly frontier: Array<HashText | undefined> = [];
+  /** Per tier, the slots of its incomplete group. */
+  private readonly partial: Array<Buffer | undefined> = [];
+  readonly completedGroups: NodeGroupRow[] = [];
 
-  constructor(public size: number, frontier: ReadonlyMap<string, Hash>) {
-    for (const { level, index } of frontierKeys(size)) {
-      const hash = frontier.get(nodeKey(level, index));
-      if (hash === undefined) throw new Error(`ledger node ${level}:${index} (right edge) is missing from the store`);
-      this.frontier[level] = hash;
-    }
+  constructor(public size: number, read: NodeLookup) {
+    for (const { level, index } of partialBaseNodes(size)) this.climb(level, index, hashText(read(level, index)));
   }
 
-  append(leafHashValue: Hash): number {
+  append(leafHash: HashText): number {
     const seq = this.size;
-    let hash = leafHashValue;
-    let level = 0;
-    let index = seq;
-    this.newNodes.push({ level, index, hash });
-    // Each odd index completes a perfect subtree with its left sibling on the edge.
-    while (index % 2 === 1) {
-      hash = nodeHash(this.frontier[level]!, hash);
-      this.frontier[level] = undefined;
-      level += 1;
-      index = (index - 1) / 2;
-      this.newNodes.push({ level, index, hash });
-    }
-    this.frontier[level] = hash;
+    this.climb(0, seq, leafHash);
     this.size = seq + 1;
     return seq;
   }
 
+  /** Places node (level, index); each odd index completes a perfect subtree with its left sibling on the edge. */
+  private climb(level: number, index: number, hash: HashText): void {
+    while (index % 2 === 1) {
+      hash = nodeHashText(this.frontier[level]!, hash);
+      this.frontier[level] = undefined;
+      level += 1;
+      index = (index - 1) / 2;
+      this.keep(level, index, hash);
+    }
+    this.frontier[level] = hash;
+  }
+
+  private keep(level: number, index: number, hash: HashText): void {
+    const { tier, group, slot } = slotOf(level, index);
+    const slots = this.partial[tier] ?? (this.partial[tier] = Buffer.alloc(GROUP_BYTES));
+    slots.write(hash, slot * HASH_BYTES, 'latin1');
+    if (slot === GROUP_SLOTS - 1) {
+      this.completedGroups.push({ tier, group, hashes: slots });
+      this.partial[tier] = undefined;
+    }
+  }
+
   /** RFC 6962 root of the current size: the edge's subtrees folded right to left. */
   root(): Hash {
-    let root: Hash | null = null;
+    let root: HashText | null = null;
     for (const hash of this.frontier) {
-      if (hash !== undefined) root = root === null ? hash : nodeHash(hash, root);
+      if (hash !== undefined) root = root === null ? hash : nodeHashText(hash, root);
     }
-    return root ?? EMPTY_ROOT;
+    return root === null ? EMPTY_ROOT : hashBytes(root);
   }
 }

@@ -2,12 +2,11 @@
 // canonical JSON of one object whose `record` member names its kind.
 // Writing and verifying share these functions, so the stored row and its
 // leaf bytes can always be compared byte for byte.
-import { canonicalBytes, canonicalJson } from './canonical-json.js';
+import { canonicalBytes, canonicalJson, canonicalString } from './canonical-json.js';
 import { formatMicro, parseMicro } from '../decimal.js';
-import type { AccountRow, RecordRow, TransferRow } from '../store/ledger-store.js';
+import { ACCOUNT_RECORD, TRANSFER_RECORD, type AccountRow, type RecordRow, type TransferRow } from '../store/ledger-store.js';
 
-export const ACCOUNT_RECORD = 'account';
-export const TRANSFER_RECORD = 'transfer';
+export { ACCOUNT_RECORD, TRANSFER_RECORD };
 /** Kinds a generic record may not take: they have their own tables and rules. */
 export const RESERVED_RECORD_KINDS: ReadonlySet<string> = new Set([ACCOUNT_RECORD, TRANSFER_RECORD]);
 
@@ -26,13 +25,6 @@ export function transferRecord(row: TransferRow): Record<string, unknown> {
   };
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function jsonString(value: string): string {
-  if (LONE_SURROGATE.test(value)) throw new TypeError('canonicalJson: string holds a lone surrogate');
-  return JSON.stringify(value);
-}
-
 /**
  * The canonical JSON of transferRecord(row), written directly with its keys
  * in RFC 8785 order: the append hot path. verifyLedger recomputes leaves
@@ -40,15 +32,15 @@ function jsonString(value: string): string {
  */
 export function transferLeafText(row: TransferRow): string {
   const optional = (key: string, value: string | null): string => (value === null ? '' : `,"${key}":${value}`);
-  return `{"amount":"${formatMicro(row.amountMicro)}","code":${row.code},"credit":${jsonString(row.credit)},` +
-    `"currency":${jsonString(row.currency)},"debit":${jsonString(row.debit)}` +
+  return `{"amount":"${formatMicro(row.amountMicro)}","code":${row.code},"credit":${canonicalString(row.credit)},` +
+    `"currency":${canonicalString(row.currency)},"debit":${canonicalString(row.debit)}` +
     optional('expiresAt', row.expiresAtMs === null ? null : String(row.expiresAtMs)) +
-    `,"id":${jsonString(row.id)}` +
-    optional('pendingId', row.pendingId === null ? null : jsonString(row.pendingId)) +
-    optional('reason', row.reason === null ? null : jsonString(row.reason)) +
+    `,"id":${canonicalString(row.id)}` +
+    optional('pendingId', row.pendingId === null ? null : canonicalString(row.pendingId)) +
+    optional('reason', row.reason === null ? null : canonicalString(row.reason)) +
     `,"record":"${TRANSFER_RECORD}","refs":${row.refs}` +
     optional('timeoutMs', row.timeoutMs === null ? null : String(row.timeoutMs)) +
-    `,"ts":${row.ts},"type":${jsonString(row.type)}}`;
+    `,"ts":${row.ts},"type":${canonicalString(row.type)}}`;
 }
 
 export function genericRecord(row: RecordRow): Record<string, unknown> {

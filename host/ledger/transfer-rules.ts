@@ -16,15 +16,24 @@ export const RESERVED_ID_CHAR = '#';
 
 const TRANSFER_TYPES: ReadonlySet<string> = new Set(['single', 'pending', 'post', 'void']);
 
+/** An account the batch can touch: its row, and its balance, changed in place. */
+export interface AccountState {
+  row: AccountRow;
+  balance: BalanceRow;
+  /** The balance changed in this batch, so it is written back. */
+  touched: boolean;
+}
+
 export interface BatchState {
-  accounts: Map<string, AccountRow>;
-  balances: Map<string, BalanceRow>;
+  accounts: Map<string, AccountState>;
   /** Stored transfers and the ones accepted so far in this batch, by id. */
   transfers: Map<string, TransferRow>;
   /** The post or void of each resolved pending, by pending id. */
   resolutions: Map<string, TransferRow>;
-  touched: Set<string>;
 }
+
+/** `refs` when an event has none (no array per event). */
+export const NO_REFS: readonly string[] = [];
 
 export function isValidId(id: unknown): id is string {
   return typeof id === 'string' && id.length > 0 && id.length <= LEDGER_ID_LENGTH_MAX;
@@ -57,7 +66,7 @@ export function validateEvent(event: TransferEvent): TransferResult | null {
 
 /** Same id, same body: what a retry must match (server-set members such as expiresAt excluded). */
 export function sameBody(event: TransferEvent, row: TransferRow): boolean {
-  if (event.type !== row.type || event.ts !== row.ts || refsText(event.refs ?? []) !== row.refs) return false;
+  if (event.type !== row.type || event.ts !== row.ts || refsText(event.refs ?? NO_REFS) !== row.refs) return false;
   switch (event.type) {
     case 'void':
       return event.pendingId === row.pendingId;
@@ -70,43 +79,47 @@ export function sameBody(event: TransferEvent, row: TransferRow): boolean {
   }
 }
 
-function balanceOf(state: BatchState, accountId: string): BalanceRow {
-  const balance = state.balances.get(accountId);
-  if (balance === undefined) throw new Error(`ledger: account ${accountId} has no balance row`);
-  return balance;
+function accountOf(state: BatchState, accountId: string): AccountState {
+  const account = state.accounts.get(accountId);
+  if (account === undefined) throw new Error(`ledger: account ${accountId} was not loaded`);
+  return account;
 }
 
-function checkLimits(debit: AccountRow, credit: AccountRow, amountMicro: bigint, state: BatchState): TransferResult | null {
-  const d = balanceOf(state, debit.id);
-  const c = balanceOf(state, credit.id);
-  if ((debit.flags & AccountFlags.debitsMustNotExceedCredits) !== 0 &&
-      d.debitsPostedMicro + d.debitsPendingMicro + amountMicro > d.creditsPostedMicro) return 'insufficient_funds';
-  if ((credit.flags & AccountFlags.creditsMustNotExceedDebits) !== 0 &&
-      c.creditsPostedMicro + c.creditsPendingMicro + amountMicro > c.debitsPostedMicro) return 'exceeds_debits';
-  if (d.debitsPostedMicro + d.debitsPendingMicro + amountMicro > LEDGER_BALANCE_MICRO_MAX ||
-      c.creditsPostedMicro + c.creditsPendingMicro + amountMicro > LEDGER_BALANCE_MICRO_MAX) return 'overflow';
+function checkLimits(debit: AccountState, credit: AccountState, amountMicro: bigint): TransferResult | null {
+  const d = debit.balance;
+  const c = credit.balance;
+  const debitsMicro = d.debitsPostedMicro + d.debitsPendingMicro + amountMicro;
+  const creditsMicro = c.creditsPostedMicro + c.creditsPendingMicro + amountMicro;
+  if ((debit.row.flags & AccountFlags.debitsMustNotExceedCredits) !== 0 && debitsMicro > d.creditsPostedMicro) return 'insufficient_funds';
+  if ((credit.row.flags & AccountFlags.creditsMustNotExceedDebits) !== 0 && creditsMicro > c.debitsPostedMicro) return 'exceeds_debits';
+  if (debitsMicro > LEDGER_BALANCE_MICRO_MAX || creditsMicro > LEDGER_BALANCE_MICRO_MAX) return 'overflow';
   return null;
 }
 
-function newRow(event: TransferEvent, fields: Pick<TransferRow, 'debit' | 'credit' | 'amountMicro' | 'currency' | 'code'>): TransferRow {
+function newRow(event: TransferEvent, debit: string, credit: string, amountMicro: bigint, currency: string, code: number): TransferRow {
   return {
-    id: event.id, seq: -1, type: event.type, debit: fields.debit, credit: fields.credit, amountMicro: fields.amountMicro,
-    currency: fields.currency, code: fields.code, ts: event.ts, refs: refsText(event.refs ?? []),
+    id: event.id, seq: -1, type: event.type, debit, credit, amountMicro, currency, code, ts: event.ts, refs: refsText(event.refs ?? NO_REFS),
     pendingId: event.type === 'post' || event.type === 'void' ? event.pendingId : null,
     timeoutMs: null, expiresAtMs: null, reason: null,
   };
+}
+
+/** Marks both balances for writing back; returns them. */
+function touch(debit: AccountState, credit: AccountState): [BalanceRow, BalanceRow] {
+  debit.touched = true;
+  credit.touched = true;
+  return [debit.balance, credit.balance];
 }
 
 function applyOpen(state: BatchState, event: SingleTransfer | PendingTransfer, nowMs: number): TransferResult | TransferRow {
   const debit = state.accounts.get(event.debit);
   const credit = state.accounts.get(event.credit);
   if (debit === undefined || credit === undefined) return 'account_not_found';
-  if (debit.currency !== event.currency || credit.currency !== event.currency) return 'currency_mismatch';
-  const refused = checkLimits(debit, credit, event.amountMicro, state);
+  if (debit.row.currency !== event.currency || credit.row.currency !== event.currency) return 'currency_mismatch';
+  const refused = checkLimits(debit, credit, event.amountMicro);
   if (refused !== null) return refused;
-  const row = newRow(event, { debit: debit.id, credit: credit.id, amountMicro: event.amountMicro, currency: event.currency, code: event.code });
-  const d = balanceOf(state, debit.id);
-  const c = balanceOf(state, credit.id);
+  const row = newRow(event, debit.row.id, credit.row.id, event.amountMicro, event.currency, event.code);
+  const [d, c] = touch(debit, credit);
   if (event.type === 'pending') {
     row.timeoutMs = event.timeoutMs;
     row.expiresAtMs = nowMs + event.timeoutMs;
@@ -133,14 +146,13 @@ function pendingState(state: BatchState, pendingId: string, nowMs: number): Tran
 
 /** Releases the pending amount and posts `postedMicro` of it (0 for a void). */
 function resolve(state: BatchState, pending: TransferRow, event: TransferEvent, postedMicro: bigint, reason: string | null): TransferRow {
-  const d = balanceOf(state, pending.debit);
-  const c = balanceOf(state, pending.credit);
+  const [d, c] = touch(accountOf(state, pending.debit), accountOf(state, pending.credit));
   d.debitsPendingMicro -= pending.amountMicro;
   c.creditsPendingMicro -= pending.amountMicro;
   d.debitsPostedMicro += postedMicro;
   c.creditsPostedMicro += postedMicro;
   const amountMicro = event.type === 'post' ? postedMicro : pending.amountMicro;
-  const row = newRow(event, { debit: pending.debit, credit: pending.credit, amountMicro, currency: pending.currency, code: pending.code });
+  const row = newRow(event, pending.debit, pending.credit, amountMicro, pending.currency, pending.code);
   row.reason = reason;
   state.resolutions.set(pending.id, row);
   return row;
@@ -157,18 +169,19 @@ function applyResolution(state: BatchState, event: TransferEvent & { pendingId: 
 }
 
 /**
- * Applies one validated event: its result, and the row to append when `ok`.
- * Refs must name a stored transfer or one accepted earlier in the batch.
+ * Applies one validated event: the row to append when it is accepted, else
+ * its result code. Refs must name a stored transfer or one accepted earlier
+ * in the batch.
  */
-export function applyEvent(state: BatchState, event: TransferEvent, nowMs: number): { result: TransferResult; row?: TransferRow } {
+export function applyEvent(state: BatchState, event: TransferEvent, nowMs: number): TransferResult | TransferRow {
   const existing = state.transfers.get(event.id);
-  if (existing !== undefined) return { result: sameBody(event, existing) ? 'exists' : 'conflict' };
-  if (!(event.refs ?? []).every((ref) => state.transfers.has(ref))) return { result: 'ref_not_found' };
+  if (existing !== undefined) return sameBody(event, existing) ? 'exists' : 'conflict';
+  for (const ref of event.refs ?? NO_REFS) {
+    if (!state.transfers.has(ref)) return 'ref_not_found';
+  }
   const outcome = event.type === 'single' || event.type === 'pending' ? applyOpen(state, event, nowMs) : applyResolution(state, event, nowMs);
-  if (typeof outcome === 'string') return { result: outcome };
-  state.transfers.set(outcome.id, outcome);
-  state.touched.add(outcome.debit).add(outcome.credit);
-  return { result: 'ok', row: outcome };
+  if (typeof outcome !== 'string') state.transfers.set(outcome.id, outcome);
+  return outcome;
 }
 
 /** The void an expiry sweep appends for `pending`; its id is derived, so a repeated sweep cannot double it. */
@@ -176,6 +189,5 @@ export function expiryVoid(state: BatchState, pending: TransferRow, nowMs: numbe
   const event: TransferEvent = { type: 'void', id: `${pending.id}${RESERVED_ID_CHAR}expired`, pendingId: pending.id, ts: nowMs, refs: [] };
   const row = resolve(state, pending, event, 0n, 'expired');
   state.transfers.set(row.id, row);
-  state.touched.add(row.debit).add(row.credit);
   return row;
 }

@@ -1,11 +1,14 @@
 // verifyLedger (SPEC §5): recomputes everything from storage and reports the
 // first record that does not match. Order: leaves in index order (each
-// against its stored record and its level-0 node), then every inner node,
-// then blocks (root at their size, hash chain, signature), then balances
-// and open pendings (recomputed from the transfers). Pages keep memory flat.
+// against the columns of its row and its stored leaf hash), then every
+// stored group of inner nodes, tier by tier, then blocks (root at their
+// size, hash chain, signature), then balances and open pendings
+// (recomputed from the transfers). Pages keep memory flat.
 import type { KeyObject } from 'node:crypto';
+import type { Hash } from './merkle.js';
 import { fastLeafHash as leafHash, fastNodeHash as nodeHash } from './sha256.js';
 import { rootAt, withStoredNodes } from './merkle-log.js';
+import { completeGroups, GROUP_BASE, GROUP_SLOTS, nodeOfSlot, slotHash, topOf } from './node-groups.js';
 import { accountRecord, genericRecord, leafBytesOf, transferRecord, TRANSFER_RECORD } from './records.js';
 import { blockHash, verifyBlockSignature, GENESIS_PREV_HASH } from './blocks.js';
 import type { BalanceRow, LeafRow, LedgerReader, LedgerStore, TransferRow } from '../store/ledger-store.js';
@@ -65,33 +68,30 @@ function replayTransfer(balances: Balances, pendings: Map<string, TransferRow>, 
 }
 
 interface PageRecords {
-  bytesBySeq: Map<number, { id: string; bytes: Uint8Array; transfer?: TransferRow; accountId?: string }>;
+  bytesBySeq: Map<number, { bytes: Uint8Array; transfer?: TransferRow; accountId?: string }>;
 }
 
 async function loadPageRecords(reader: LedgerReader, from: number, to: number): Promise<PageRecords> {
   const bytesBySeq: PageRecords['bytesBySeq'] = new Map();
   for (const row of await reader.readAccountsBySeq(from, to)) {
-    bytesBySeq.set(row.seq, { id: row.id, bytes: leafBytesOf(accountRecord(row)), accountId: row.id });
+    bytesBySeq.set(row.seq, { bytes: leafBytesOf(accountRecord(row)), accountId: row.id });
   }
   for (const row of await reader.readTransfersBySeq(from, to)) {
-    bytesBySeq.set(row.seq, { id: row.id, bytes: leafBytesOf(transferRecord(row)), transfer: row });
+    bytesBySeq.set(row.seq, { bytes: leafBytesOf(transferRecord(row)), transfer: row });
   }
   for (const row of await reader.readRecordsBySeq(from, to)) {
-    bytesBySeq.set(row.seq, { id: String(row.seq), bytes: leafBytesOf(genericRecord(row)) });
+    bytesBySeq.set(row.seq, { bytes: leafBytesOf(genericRecord(row)) });
   }
   return { bytesBySeq };
 }
 
-/** One leaf: stored bytes vs its record, and its hash vs node (0, seq); names whichever was changed. */
-function checkLeaf(seq: number, leaf: LeafRow | undefined, records: PageRecords, storedHash: Uint8Array | undefined): void {
+/** One leaf: its stored bytes vs its row's columns, and vs its stored leaf hash; names whichever was changed. */
+function checkLeaf(seq: number, leaf: LeafRow | undefined, records: PageRecords): void {
   if (leaf === undefined) throw new Mismatch({ kind: 'leaf', index: seq }, 'leaf is missing');
-  const record = records.bytesBySeq.get(seq);
-  const hashMatches = storedHash !== undefined && equalBytes(leafHash(leaf.leaf), storedHash);
-  if (record === undefined || record.id !== leaf.recordId) {
-    throw new Mismatch({ kind: leaf.kind, id: leaf.recordId, index: seq }, 'the record of this leaf is missing');
-  }
+  const record = records.bytesBySeq.get(seq)!;
+  const hashMatches = equalBytes(leafHash(leaf.leaf), leaf.hash);
   if (!equalBytes(record.bytes, leaf.leaf)) {
-    // The leaf still hashes to its node: the record row was changed; otherwise the leaf bytes were.
+    // The leaf still hashes to its stored hash: the row's columns were changed; otherwise the leaf bytes were.
     if (hashMatches) throw new Mismatch({ kind: leaf.kind, id: leaf.recordId, index: seq }, 'stored record differs from its leaf bytes');
     throw new Mismatch({ kind: 'leaf', index: seq }, 'leaf bytes differ from the stored record and from their hash');
   }
@@ -110,10 +110,9 @@ async function verifyLeaves(reader: LedgerReader, size: number): Promise<Replaye
   for (let from = 0; from < size; from += VERIFY_PAGE) {
     const to = Math.min(size, from + VERIFY_PAGE);
     const leaves = new Map((await reader.readLeaves(from, to)).map((leaf) => [leaf.seq, leaf]));
-    const hashes = new Map((await reader.readNodeRange(0, from, to)).map((node) => [node.index, node.hash]));
     const records = await loadPageRecords(reader, from, to);
     for (let seq = from; seq < to; seq += 1) {
-      checkLeaf(seq, leaves.get(seq), records, hashes.get(seq));
+      checkLeaf(seq, leaves.get(seq), records);
       const record = records.bytesBySeq.get(seq)!;
       if (record.accountId !== undefined) balances.set(record.accountId, zeroBalance(record.accountId));
       if (record.transfer !== undefined) replayTransfer(balances, pendings, record.transfer);
@@ -122,23 +121,46 @@ async function verifyLeaves(reader: LedgerReader, size: number): Promise<Replaye
   return { balances, openPendings: pendings };
 }
 
-/** Every inner node equals the hash of its two stored children; none is missing or extra. */
+/** The base nodes of groups [fromGroup, toGroup) of `tier`: leaf hashes, or the top nodes of the tier below. */
+async function baseNodes(reader: LedgerReader, tier: number, fromGroup: number, toGroup: number): Promise<Hash[]> {
+  const [from, to] = [fromGroup * GROUP_BASE, toGroup * GROUP_BASE];
+  if (tier === 0) {
+    const hashes = await reader.readLeafHashes(Array.from({ length: to - from }, (_, offset) => from + offset));
+    return Array.from({ length: to - from }, (_, offset) => hashes.get(from + offset)!);
+  }
+  return (await reader.readNodeGroupRange(tier - 1, from, to)).map((row) => slotHash(row.hashes, GROUP_SLOTS - 1));
+}
+
+/** Each node of one group equals the hash of its two stored children (the base nodes, then the group's own slots). */
+function checkGroup(tier: number, group: number, hashes: Uint8Array, base: readonly Hash[]): void {
+  const child = (slot: number): Hash => (slot < GROUP_BASE ? base[slot]! : slotHash(hashes, slot - GROUP_BASE));
+  // Slot s (of 15) has children 2s and 2s+1 in the numbering where 0 … 15 are the base nodes and 16 + s is slot s.
+  for (let slot = 0; slot < GROUP_SLOTS; slot += 1) {
+    if (!equalBytes(nodeHash(child(2 * slot), child(2 * slot + 1)), slotHash(hashes, slot))) {
+      throw new Mismatch({ kind: 'node', ...nodeOfSlot(tier, group, slot) }, 'node differs from the hash of its children');
+    }
+  }
+}
+
+/**
+ * Every complete group is stored and each of its nodes equals the hash of
+ * its stored children; no group is stored beyond them. Tiers in order, so
+ * a tier's base (the tops of the tier below) has been checked first.
+ */
 async function verifyNodes(reader: LedgerReader, size: number): Promise<void> {
-  const maxLevel = await reader.maxNodeLevel();
-  for (let level = 0; level <= Math.max(maxLevel, 0); level += 1) {
-    const count = Math.floor(size / 2 ** level);
-    const extra = await reader.readNodeRange(level, count, Number.MAX_SAFE_INTEGER);
-    if (extra.length > 0) throw new Mismatch({ kind: 'node', level, index: extra[0]!.index }, 'node beyond the tree size');
-    if (level === 0) continue;
-    for (let from = 0; from < count; from += VERIFY_PAGE) {
-      const to = Math.min(count, from + VERIFY_PAGE);
-      const nodes = await reader.readNodeRange(level, from, to);
-      const children = new Map((await reader.readNodeRange(level - 1, 2 * from, 2 * to)).map((node) => [node.index, node.hash]));
-      for (let index = from, position = 0; index < to; index += 1, position += 1) {
-        const node = nodes[position];
-        if (node === undefined || node.index !== index) throw new Mismatch({ kind: 'node', level, index }, 'node is missing');
-        const expected = nodeHash(children.get(2 * index)!, children.get(2 * index + 1)!);
-        if (!equalBytes(expected, node.hash)) throw new Mismatch({ kind: 'node', level, index }, 'node differs from the hash of its children');
+  const maxTier = await reader.maxNodeTier();
+  for (let tier = 0; tier <= maxTier || completeGroups(tier, size) > 0; tier += 1) {
+    const count = completeGroups(tier, size);
+    const [extra] = await reader.readNodeGroupRange(tier, count, Number.MAX_SAFE_INTEGER);
+    if (extra !== undefined) throw new Mismatch({ kind: 'node', ...topOf(tier, extra.group) }, 'node beyond the tree size');
+    for (let from = 0; from < count; from += VERIFY_PAGE / GROUP_BASE) {
+      const to = Math.min(count, from + VERIFY_PAGE / GROUP_BASE);
+      const groups = await reader.readNodeGroupRange(tier, from, to);
+      const base = await baseNodes(reader, tier, from, to);
+      for (let group = from, position = 0; group < to; group += 1, position += 1) {
+        const row = groups[position];
+        if (row === undefined || row.group !== group) throw new Mismatch({ kind: 'node', ...topOf(tier, group) }, 'node is missing');
+        checkGroup(tier, group, row.hashes, base.slice(position * GROUP_BASE, (position + 1) * GROUP_BASE));
       }
     }
   }
@@ -153,7 +175,7 @@ async function verifyBlocks(reader: LedgerReader, size: number, publicKey: KeyOb
       const at = { kind: 'block', height: block.height };
       if (block.height !== height) throw new Mismatch({ kind: 'block', height }, 'block is missing');
       if (block.treeSize > size || (previous !== null && block.treeSize < previous.treeSize)) throw new Mismatch(at, 'tree size out of order');
-      const root = await withStoredNodes(reader, (read) => rootAt(read, block.treeSize));
+      const root = await withStoredNodes(reader, size, (read) => rootAt(read, block.treeSize));
       if (!equalBytes(root, block.rootHash)) throw new Mismatch(at, 'root hash differs from the tree at its size');
       const expectedPrev = previous === null ? GENESIS_PREV_HASH : blockHash(previous);
       if (!equalBytes(expectedPrev, block.prevBlockHash)) throw new Mismatch(at, 'previous block hash breaks the chain');

@@ -1,7 +1,7 @@
 // Row mappers shared by both ledger stores: snake_case columns to the
 // LedgerStore row types. Integers may arrive as bigint (both drivers are
 // set to return BIGINT exactly); ids and sizes become numbers, money stays bigint.
-import type { AccountRow, BalanceRow, BlockRow, LeafRow, NodeRow, TransferRow, TransferType } from './ledger-store.js';
+import type { AccountRow, BalanceRow, BlockRow, LeafRow, NodeGroupRow, TransferRow, TransferType } from './ledger-store.js';
 
 export type DatabaseRow = Record<string, unknown>;
 
@@ -44,6 +44,6 @@ export function toLeaf(row: DatabaseRow): LeafRow {
   return { seq: Number(row.seq), kind: row.kind as string, recordId: row.record_id as string, leaf: row.leaf as Uint8Array, hash: row.hash as Uint8Array };
 }
 
-export function toNode(row: DatabaseRow): NodeRow {
-  return { level: Number(row.level), index: Number(row.idx), hash: row.hash as Uint8Array };
+export function toNodeGroup(row: DatabaseRow): NodeGroupRow {
+  return { tier: Number(row.tier), group: Number(row.grp), hashes: row.hashes as Uint8Array };
 }

@@ -48,7 +48,7 @@ export interface RecordRow {
   body: string;
 }
 
-/** A leaf of the log: the verbatim canonical JSON bytes of one record, and its leaf hash (node 0:seq). */
+/** A leaf of the log as read: the verbatim canonical JSON bytes of one record, and its leaf hash (node 0:seq). */
 export interface LeafRow {
   seq: number;
   kind: string;
@@ -57,14 +57,30 @@ export interface LeafRow {
   hash: Uint8Array;
 }
 
-/**
- * The hash of the perfect subtree covering leaves [index·2^level, (index+1)·2^level).
- * Level 0 (leaf hashes) is stored with the leaves; `nodes` writes hold level ≥ 1.
- */
-export interface NodeRow {
-  level: number;
-  index: number;
+/** The leaf kinds of the accounts and transfers tables (a generic record names its own). */
+export const ACCOUNT_RECORD = 'account';
+export const TRANSFER_RECORD = 'transfer';
+
+/** A record row as written: stored with its leaf bytes and leaf hash in the same row. */
+export interface Appended<Row> {
+  row: Row;
+  leaf: Uint8Array;
   hash: Uint8Array;
+}
+
+/**
+ * One group of inner nodes (host/ledger/node-groups.ts): tier t's 15 nodes
+ * above 16 nodes of level 4t, packed as 15 × 32 bytes.
+ */
+export interface NodeGroupRow {
+  tier: number;
+  group: number;
+  hashes: Uint8Array;
+}
+
+export interface GroupKey {
+  tier: number;
+  group: number;
 }
 
 export interface BlockRow {
@@ -84,11 +100,11 @@ export interface OpenPendingRow {
 
 /** Everything one write transaction appends, and the derived rows it sets. */
 export interface LedgerWrites {
-  leaves: LeafRow[];
-  nodes: NodeRow[];
-  accounts: AccountRow[];
-  transfers: TransferRow[];
-  records: RecordRow[];
+  accounts: Array<Appended<AccountRow>>;
+  transfers: Array<Appended<TransferRow>>;
+  records: Array<Appended<RecordRow>>;
+  /** Groups of inner nodes completed by this write. */
+  nodeGroups: NodeGroupRow[];
   balances: BalanceRow[];
   blocks: BlockRow[];
   /** Inserted before `pendingClosed` is deleted (a pending can open and close in one batch). */
@@ -99,12 +115,15 @@ export interface LedgerWrites {
 export interface LedgerReader {
   /** Leaves in the log (the next leaf's index). */
   treeSize(): Promise<number>;
-  /** The stored nodes among `keys` (level 0: leaf hashes); missing ones are absent from the map (key `level:index`). */
-  readNodes(keys: ReadonlyArray<{ level: number; index: number }>): Promise<Map<string, Uint8Array>>;
-  /** Nodes of one level with fromIndex ≤ index < toIndex, in index order. */
-  readNodeRange(level: number, fromIndex: number, toIndex: number): Promise<NodeRow[]>;
-  /** Deepest level that holds any node (0 when there are only leaves), or -1. */
-  maxNodeLevel(): Promise<number>;
+  /** The leaf hashes of the leaves among `seqs` that exist, by seq. */
+  readLeafHashes(seqs: readonly number[]): Promise<Map<number, Uint8Array>>;
+  /** The stored groups among `keys`, by groupKey; missing ones are absent. */
+  readNodeGroups(keys: readonly GroupKey[]): Promise<Map<string, Uint8Array>>;
+  /** Groups of one tier with fromGroup ≤ group < toGroup, in order. */
+  readNodeGroupRange(tier: number, fromGroup: number, toGroup: number): Promise<NodeGroupRow[]>;
+  /** Highest tier that holds any group, or -1. */
+  maxNodeTier(): Promise<number>;
+  /** Leaves with fromSeq ≤ seq < toSeq, in order, from the tables of their records. */
   readLeaves(fromSeq: number, toSeq: number): Promise<LeafRow[]>;
   readAccounts(ids: readonly string[]): Promise<AccountRow[]>;
   readAccountsBySeq(fromSeq: number, toSeq: number): Promise<AccountRow[]>;
@@ -139,10 +158,10 @@ export interface LedgerStore {
   ledgerRead<T>(work: (reader: LedgerReader) => Promise<T>): Promise<T>;
 }
 
-export function nodeKey(level: number, index: number): string {
-  return `${level}:${index}`;
+export function groupKey(tier: number, group: number): string {
+  return `${tier}:${group}`;
 }
 
 export function emptyWrites(): LedgerWrites {
-  return { leaves: [], nodes: [], accounts: [], transfers: [], records: [], balances: [], blocks: [], pendingOpened: [], pendingClosed: [] };
+  return { accounts: [], transfers: [], records: [], nodeGroups: [], balances: [], blocks: [], pendingOpened: [], pendingClosed: [] };
 }

@@ -6,11 +6,11 @@
 import type postgres from 'postgres';
 import type { PostgresSql } from '../postgres.js';
 import type {
-  AccountRow, BalanceRow, BlockRow, LeafRow, LedgerStore, LedgerTransaction, LedgerWrites, NodeRow, OpenPendingRow, RecordRow,
-  TransferRow,
+  AccountRow, BalanceRow, BlockRow, GroupKey, LeafRow, LedgerStore, LedgerTransaction, LedgerWrites, NodeGroupRow, OpenPendingRow,
+  RecordRow, TransferRow,
 } from '../ledger-store.js';
-import { nodeKey } from '../ledger-store.js';
-import { toAccount, toBalance, toBlock, toLeaf, toNode, toTransfer } from '../ledger-rows.js';
+import { ACCOUNT_RECORD, groupKey, TRANSFER_RECORD } from '../ledger-store.js';
+import { toAccount, toBalance, toBlock, toLeaf, toNodeGroup, toTransfer } from '../ledger-rows.js';
 
 type Sql = postgres.TransactionSql<Record<string, never>>;
 
@@ -18,50 +18,68 @@ type Sql = postgres.TransactionSql<Record<string, never>>;
 export const LEDGER_APPEND_LOCK_KEY = 7_261_005;
 
 const TRANSFER_COLUMNS = ['id', 'seq', 'type', 'debit', 'credit', 'amount', 'currency', 'code', 'ts', 'refs', 'pending_id', 'timeout_ms', 'expires_at_ms', 'reason'] as const;
+const TRANSFER_SELECT = TRANSFER_COLUMNS.join(', ');
+const ACCOUNT_SELECT = 'id, seq, party, currency, kind, flags';
+
+/** Bytes travel as hex text in unnest arrays. */
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
 
 class PostgresLedgerTransaction implements LedgerTransaction {
   constructor(private readonly sql: Sql) {}
 
   async treeSize(): Promise<number> {
-    const [row] = await this.sql`SELECT COALESCE(MAX(seq) + 1, 0) AS size FROM ledger_leaves`;
+    const [row] = await this.sql`SELECT GREATEST((SELECT MAX(seq) FROM ledger_accounts), (SELECT MAX(seq) FROM ledger_transfers),
+      (SELECT MAX(seq) FROM ledger_records), -1) + 1 AS size`;
     return Number(row!.size);
   }
 
-  async readNodes(keys: ReadonlyArray<{ level: number; index: number }>): Promise<Map<string, Uint8Array>> {
+  async readLeafHashes(seqs: readonly number[]): Promise<Map<number, Uint8Array>> {
+    if (seqs.length === 0) return new Map();
+    const wanted = seqs as number[];
+    const rows = await this.sql`SELECT seq, hash FROM ledger_accounts WHERE seq = ANY(${wanted}::bigint[])
+      UNION ALL SELECT seq, hash FROM ledger_transfers WHERE seq = ANY(${wanted}::bigint[])
+      UNION ALL SELECT seq, hash FROM ledger_records WHERE seq = ANY(${wanted}::bigint[])`;
+    return new Map(rows.map((row) => [Number(row.seq), row.hash as Uint8Array]));
+  }
+
+  async readNodeGroups(keys: readonly GroupKey[]): Promise<Map<string, Uint8Array>> {
     const found = new Map<string, Uint8Array>();
     if (keys.length === 0) return found;
-    const rows = await this.sql`SELECT n.level, n.idx, n.hash FROM ledger_nodes n
-      JOIN unnest(${keys.map((key) => key.level)}::int[], ${keys.map((key) => key.index)}::bigint[]) AS k(level, idx)
-      ON n.level = k.level AND n.idx = k.idx
-      UNION ALL SELECT 0 AS level, l.seq AS idx, l.hash FROM ledger_leaves l
-      WHERE l.seq = ANY(${keys.filter((key) => key.level === 0).map((key) => key.index)}::bigint[])`;
-    for (const row of rows) found.set(nodeKey(Number(row.level), Number(row.idx)), row.hash as Uint8Array);
+    const rows = await this.sql`SELECT g.tier, g.grp, g.hashes FROM ledger_node_groups g
+      JOIN unnest(${keys.map((key) => key.tier)}::int[], ${keys.map((key) => key.group)}::bigint[]) AS k(tier, grp)
+      ON g.tier = k.tier AND g.grp = k.grp`;
+    for (const row of rows) found.set(groupKey(Number(row.tier), Number(row.grp)), row.hashes as Uint8Array);
     return found;
   }
 
-  async readNodeRange(level: number, fromIndex: number, toIndex: number): Promise<NodeRow[]> {
-    const rows = level === 0
-      ? await this.sql`SELECT 0 AS level, seq AS idx, hash FROM ledger_leaves WHERE seq >= ${fromIndex} AND seq < ${toIndex} ORDER BY seq`
-      : await this.sql`SELECT level, idx, hash FROM ledger_nodes WHERE level = ${level} AND idx >= ${fromIndex} AND idx < ${toIndex} ORDER BY idx`;
-    return rows.map(toNode);
+  async readNodeGroupRange(tier: number, fromGroup: number, toGroup: number): Promise<NodeGroupRow[]> {
+    const rows = await this.sql`SELECT tier, grp, hashes FROM ledger_node_groups
+      WHERE tier = ${tier} AND grp >= ${fromGroup} AND grp < ${toGroup} ORDER BY grp`;
+    return rows.map(toNodeGroup);
   }
 
-  async maxNodeLevel(): Promise<number> {
-    const [row] = await this.sql`SELECT COALESCE((SELECT MAX(level) FROM ledger_nodes), (SELECT 0 FROM ledger_leaves LIMIT 1), -1) AS level`;
-    return Number(row!.level);
+  async maxNodeTier(): Promise<number> {
+    const [row] = await this.sql`SELECT COALESCE(MAX(tier), -1) AS tier FROM ledger_node_groups`;
+    return Number(row!.tier);
   }
 
   async readLeaves(fromSeq: number, toSeq: number): Promise<LeafRow[]> {
-    const rows = await this.sql`SELECT seq, kind, record_id, leaf, hash FROM ledger_leaves WHERE seq >= ${fromSeq} AND seq < ${toSeq} ORDER BY seq`;
+    const rows = await this.sql`SELECT seq, ${ACCOUNT_RECORD}::text AS kind, id AS record_id, leaf, hash FROM ledger_accounts
+        WHERE seq >= ${fromSeq} AND seq < ${toSeq}
+      UNION ALL SELECT seq, ${TRANSFER_RECORD}::text, id, leaf, hash FROM ledger_transfers WHERE seq >= ${fromSeq} AND seq < ${toSeq}
+      UNION ALL SELECT seq, kind, seq::text, leaf, hash FROM ledger_records WHERE seq >= ${fromSeq} AND seq < ${toSeq}
+      ORDER BY seq`;
     return rows.map(toLeaf);
   }
 
   async readAccounts(ids: readonly string[]): Promise<AccountRow[]> {
-    return (await this.sql`SELECT * FROM ledger_accounts WHERE id = ANY(${ids as string[]}::text[])`).map(toAccount);
+    return (await this.sql`SELECT ${this.sql.unsafe(ACCOUNT_SELECT)} FROM ledger_accounts WHERE id = ANY(${ids as string[]}::text[])`).map(toAccount);
   }
 
   async readAccountsBySeq(fromSeq: number, toSeq: number): Promise<AccountRow[]> {
-    return (await this.sql`SELECT * FROM ledger_accounts WHERE seq >= ${fromSeq} AND seq < ${toSeq} ORDER BY seq`).map(toAccount);
+    return (await this.sql`SELECT ${this.sql.unsafe(ACCOUNT_SELECT)} FROM ledger_accounts WHERE seq >= ${fromSeq} AND seq < ${toSeq} ORDER BY seq`).map(toAccount);
   }
 
   async readBalances(ids: readonly string[]): Promise<BalanceRow[]> {
@@ -75,19 +93,19 @@ class PostgresLedgerTransaction implements LedgerTransaction {
   }
 
   async readTransfers(ids: readonly string[]): Promise<TransferRow[]> {
-    return (await this.sql`SELECT * FROM ledger_transfers WHERE id = ANY(${ids as string[]}::text[])`).map(toTransfer);
+    return (await this.sql`SELECT ${this.sql.unsafe(TRANSFER_SELECT)} FROM ledger_transfers WHERE id = ANY(${ids as string[]}::text[])`).map(toTransfer);
   }
 
   async readTransfersBySeq(fromSeq: number, toSeq: number): Promise<TransferRow[]> {
-    return (await this.sql`SELECT * FROM ledger_transfers WHERE seq >= ${fromSeq} AND seq < ${toSeq} ORDER BY seq`).map(toTransfer);
+    return (await this.sql`SELECT ${this.sql.unsafe(TRANSFER_SELECT)} FROM ledger_transfers WHERE seq >= ${fromSeq} AND seq < ${toSeq} ORDER BY seq`).map(toTransfer);
   }
 
   async readResolutions(pendingIds: readonly string[]): Promise<TransferRow[]> {
-    return (await this.sql`SELECT * FROM ledger_transfers WHERE pending_id = ANY(${pendingIds as string[]}::text[])`).map(toTransfer);
+    return (await this.sql`SELECT ${this.sql.unsafe(TRANSFER_SELECT)} FROM ledger_transfers WHERE pending_id = ANY(${pendingIds as string[]}::text[])`).map(toTransfer);
   }
 
   async readExpiredPending(nowMs: number, limit: number): Promise<TransferRow[]> {
-    const rows = await this.sql`SELECT * FROM ledger_transfers WHERE id IN
+    const rows = await this.sql`SELECT ${this.sql.unsafe(TRANSFER_SELECT)} FROM ledger_transfers WHERE id IN
       (SELECT id FROM ledger_pending_open WHERE expires_at_ms <= ${nowMs} ORDER BY expires_at_ms, id LIMIT ${limit})
       ORDER BY expires_at_ms, seq`;
     return rows.map(toTransfer);
@@ -117,37 +135,39 @@ class PostgresLedgerTransaction implements LedgerTransaction {
     const sql = this.sql;
     // unnest of one array per column: a statement with a fixed handful of
     // parameters whatever the batch size (bytes travel as hex, BIGINT as text).
-    const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
     const text = (value: bigint | number | null): string | null => (value === null ? null : String(value));
-    const { leaves, nodes, accounts, transfers, records, balances } = writes;
+    const { accounts, transfers, records, nodeGroups, balances } = writes;
     // Issued together: postgres.js pipelines them on the transaction's connection.
     const statements: Array<Promise<unknown>> = [];
-    if (leaves.length > 0) {
-      statements.push(sql`INSERT INTO ledger_leaves (seq, kind, record_id, leaf, hash)
-        SELECT seq, kind, record_id, decode(leaf, 'hex'), decode(hash, 'hex') FROM unnest(
-          ${leaves.map((l) => l.seq)}::bigint[], ${leaves.map((l) => l.kind)}::text[], ${leaves.map((l) => l.recordId)}::text[],
-          ${leaves.map((l) => hex(l.leaf))}::text[], ${leaves.map((l) => hex(l.hash))}::text[]) AS u(seq, kind, record_id, leaf, hash)`);
-    }
-    if (nodes.length > 0) {
-      statements.push(sql`INSERT INTO ledger_nodes (level, idx, hash) SELECT level, idx, decode(hash, 'hex') FROM unnest(
-        ${nodes.map((n) => n.level)}::int[], ${nodes.map((n) => n.index)}::bigint[], ${nodes.map((n) => hex(n.hash))}::text[]) AS u(level, idx, hash)`);
-    }
     if (accounts.length > 0) {
-      statements.push(sql`INSERT INTO ledger_accounts (id, seq, party, currency, kind, flags) SELECT * FROM unnest(
-        ${accounts.map((a) => a.id)}::text[], ${accounts.map((a) => a.seq)}::bigint[], ${accounts.map((a) => a.party)}::text[],
-        ${accounts.map((a) => a.currency)}::text[], ${accounts.map((a) => a.kind)}::text[], ${accounts.map((a) => a.flags)}::int[])`);
+      const column = <K extends keyof AccountRow>(key: K): Array<AccountRow[K]> => accounts.map(({ row }) => row[key]);
+      statements.push(sql`INSERT INTO ledger_accounts (id, seq, party, currency, kind, flags, leaf, hash)
+        SELECT id, seq, party, currency, kind, flags, decode(leaf, 'hex'), decode(hash, 'hex') FROM unnest(
+        ${column('id')}::text[], ${column('seq')}::bigint[], ${column('party')}::text[], ${column('currency')}::text[],
+        ${column('kind')}::text[], ${column('flags')}::int[], ${accounts.map((a) => hex(a.leaf))}::text[],
+        ${accounts.map((a) => hex(a.hash))}::text[]) AS u(id, seq, party, currency, kind, flags, leaf, hash)`);
     }
     if (transfers.length > 0) {
-      const column = <K extends keyof TransferRow>(key: K): Array<TransferRow[K]> => transfers.map((t) => t[key]);
-      statements.push(sql`INSERT INTO ledger_transfers (${sql.unsafe(TRANSFER_COLUMNS.join(', '))}) SELECT * FROM unnest(
+      const column = <K extends keyof TransferRow>(key: K): Array<TransferRow[K]> => transfers.map(({ row }) => row[key]);
+      statements.push(sql`INSERT INTO ledger_transfers (${sql.unsafe(TRANSFER_SELECT)}, leaf, hash)
+        SELECT ${sql.unsafe(TRANSFER_SELECT)}, decode(leaf, 'hex'), decode(hash, 'hex') FROM unnest(
         ${column('id')}::text[], ${column('seq')}::bigint[], ${column('type')}::text[], ${column('debit')}::text[],
         ${column('credit')}::text[], ${column('amountMicro').map(text)}::bigint[], ${column('currency')}::text[],
         ${column('code')}::int[], ${column('ts')}::bigint[], ${column('refs')}::text[], ${column('pendingId')}::text[],
-        ${column('timeoutMs').map(text)}::bigint[], ${column('expiresAtMs').map(text)}::bigint[], ${column('reason')}::text[])`);
+        ${column('timeoutMs').map(text)}::bigint[], ${column('expiresAtMs').map(text)}::bigint[], ${column('reason')}::text[],
+        ${transfers.map((t) => hex(t.leaf))}::text[], ${transfers.map((t) => hex(t.hash))}::text[])
+        AS u(${sql.unsafe(TRANSFER_SELECT)}, leaf, hash)`);
     }
     if (records.length > 0) {
-      statements.push(sql`INSERT INTO ledger_records (seq, kind, body) SELECT * FROM unnest(
-        ${records.map((r) => r.seq)}::bigint[], ${records.map((r) => r.kind)}::text[], ${records.map((r) => r.body)}::text[])`);
+      statements.push(sql`INSERT INTO ledger_records (seq, kind, body, leaf, hash)
+        SELECT seq, kind, body, decode(leaf, 'hex'), decode(hash, 'hex') FROM unnest(
+        ${records.map((r) => r.row.seq)}::bigint[], ${records.map((r) => r.row.kind)}::text[], ${records.map((r) => r.row.body)}::text[],
+        ${records.map((r) => hex(r.leaf))}::text[], ${records.map((r) => hex(r.hash))}::text[]) AS u(seq, kind, body, leaf, hash)`);
+    }
+    if (nodeGroups.length > 0) {
+      statements.push(sql`INSERT INTO ledger_node_groups (tier, grp, hashes) SELECT tier, grp, decode(hashes, 'hex') FROM unnest(
+        ${nodeGroups.map((g) => g.tier)}::int[], ${nodeGroups.map((g) => g.group)}::bigint[], ${nodeGroups.map((g) => hex(g.hashes))}::text[])
+        AS u(tier, grp, hashes)`);
     }
     if (balances.length > 0) {
       statements.push(sql`INSERT INTO ledger_balances (account_id, debits_posted, credits_posted, debits_pending, credits_pending)

@@ -6,31 +6,41 @@
 import type Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
 import type {
-  AccountRow, BalanceRow, BlockRow, LeafRow, LedgerStore, LedgerTransaction, LedgerWrites, NodeRow, OpenPendingRow, RecordRow,
-  TransferRow,
+  AccountRow, BalanceRow, BlockRow, GroupKey, LeafRow, LedgerStore, LedgerTransaction, LedgerWrites, NodeGroupRow, OpenPendingRow,
+  RecordRow, TransferRow,
 } from '../ledger-store.js';
-import { nodeKey } from '../ledger-store.js';
-import { toAccount, toBalance, toBlock, toLeaf, toNode, toTransfer } from '../ledger-rows.js';
+import { ACCOUNT_RECORD, groupKey, TRANSFER_RECORD } from '../ledger-store.js';
+import { toAccount, toBalance, toBlock, toLeaf, toNodeGroup, toTransfer } from '../ledger-rows.js';
 
 type Row = Record<string, unknown>;
 
-const LEAF_COLUMNS = 'seq, kind, record_id, leaf, hash';
-const NODE_COLUMNS = 'level, idx, hash';
 const ACCOUNT_COLUMNS = 'id, seq, party, currency, kind, flags';
 const RECORD_COLUMNS = 'seq, kind, body';
 const TRANSFER_COLUMNS = 'id, seq, type, debit, credit, amount, currency, code, ts, refs, pending_id, timeout_ms, expires_at_ms, reason';
 const BALANCE_COLUMNS = 'account_id, debits_posted, credits_posted, debits_pending, credits_pending';
+/** Every record table ends with its leaf bytes and leaf hash (migration 005). */
+const LEAF_COLUMNS = 'leaf, hash';
+
+/** The same seq condition on each of the three record tables, whose leaves together make the log. */
+function fromRecordTables(select: (kind: string, recordId: string) => string, where: string): string {
+  return [
+    `${select(`'${ACCOUNT_RECORD}'`, 'id')} FROM ledger_accounts WHERE ${where}`,
+    `${select(`'${TRANSFER_RECORD}'`, 'id')} FROM ledger_transfers WHERE ${where}`,
+    `${select('kind', 'CAST(seq AS TEXT)')} FROM ledger_records WHERE ${where}`,
+  ].join(' UNION ALL ');
+}
 
 const QUERIES = {
-  treeSize: 'SELECT COALESCE(MAX(seq) + 1, 0) AS size FROM ledger_leaves',
-  node: 'SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?',
-  leafHash: 'SELECT hash FROM ledger_leaves WHERE seq = ?',
-  nodeRange: 'SELECT level, idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx',
-  leafHashRange: 'SELECT 0 AS level, seq AS idx, hash FROM ledger_leaves WHERE seq >= ? AND seq < ? ORDER BY seq',
-  maxNodeLevel: `SELECT COALESCE((SELECT MAX(level) FROM ledger_nodes), (SELECT 0 FROM ledger_leaves LIMIT 1), -1) AS level`,
-  leaves: 'SELECT seq, kind, record_id, leaf, hash FROM ledger_leaves WHERE seq >= ? AND seq < ? ORDER BY seq',
-  accounts: 'SELECT * FROM ledger_accounts WHERE id IN (SELECT value FROM json_each(?))',
-  accountsBySeq: 'SELECT * FROM ledger_accounts WHERE seq >= ? AND seq < ? ORDER BY seq',
+  treeSize: `SELECT MAX(COALESCE((SELECT MAX(seq) FROM ledger_accounts), -1), COALESCE((SELECT MAX(seq) FROM ledger_transfers), -1),
+    COALESCE((SELECT MAX(seq) FROM ledger_records), -1)) + 1 AS size`,
+  leafHashes: fromRecordTables(() => 'SELECT seq, hash', 'seq IN (SELECT value FROM json_each(@seqs))'),
+  leaves: `${fromRecordTables((kind, recordId) => `SELECT seq, ${kind} AS kind, ${recordId} AS record_id, leaf, hash`,
+    'seq >= @from AND seq < @to')} ORDER BY seq`,
+  nodeGroup: 'SELECT hashes FROM ledger_node_groups WHERE tier = ? AND grp = ?',
+  nodeGroupRange: 'SELECT tier, grp, hashes FROM ledger_node_groups WHERE tier = ? AND grp >= ? AND grp < ? ORDER BY grp',
+  maxNodeTier: 'SELECT COALESCE(MAX(tier), -1) AS tier FROM ledger_node_groups',
+  accounts: `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN (SELECT value FROM json_each(?))`,
+  accountsBySeq: `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE seq >= ? AND seq < ? ORDER BY seq`,
   balances: `SELECT ${BALANCE_COLUMNS} FROM ledger_balances WHERE account_id IN (SELECT value FROM json_each(?))`,
   balancePage: `SELECT ${BALANCE_COLUMNS} FROM ledger_balances WHERE account_id > ? ORDER BY account_id LIMIT ?`,
   transfers: `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN (SELECT value FROM json_each(?))`,
@@ -39,14 +49,10 @@ const QUERIES = {
   expired: `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN
     (SELECT id FROM ledger_pending_open WHERE expires_at_ms <= ? ORDER BY expires_at_ms, id LIMIT ?) ORDER BY expires_at_ms, seq`,
   openPendingPage: 'SELECT id, expires_at_ms FROM ledger_pending_open WHERE id > ? ORDER BY id LIMIT ?',
-  openPending: 'INSERT INTO ledger_pending_open (id, expires_at_ms) VALUES (?, ?)',
   closePending: 'DELETE FROM ledger_pending_open WHERE id = ?',
-  recordsBySeq: 'SELECT seq, kind, body FROM ledger_records WHERE seq >= ? AND seq < ? ORDER BY seq',
+  recordsBySeq: `SELECT ${RECORD_COLUMNS} FROM ledger_records WHERE seq >= ? AND seq < ? ORDER BY seq`,
   lastBlock: 'SELECT * FROM ledger_blocks ORDER BY height DESC LIMIT 1',
   blocks: 'SELECT * FROM ledger_blocks WHERE height >= ? ORDER BY height LIMIT ?',
-  upsertBalance: `INSERT INTO ledger_balances (${BALANCE_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET
-    debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted,
-    debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending`,
   insertBlock: 'INSERT INTO ledger_blocks (height, prev_block_hash, tree_size, root_hash, ts, signature) VALUES (?, ?, ?, ?, ?, ?)',
 } as const;
 
@@ -69,28 +75,30 @@ class SqliteLedgerTransaction implements LedgerTransaction {
     return Number((this.statements.treeSize.get() as Row).size);
   }
 
-  async readNodes(keys: ReadonlyArray<{ level: number; index: number }>): Promise<Map<string, Uint8Array>> {
+  async readLeafHashes(seqs: readonly number[]): Promise<Map<number, Uint8Array>> {
+    const rows = this.statements.leafHashes.all({ seqs: JSON.stringify(seqs) }) as Row[];
+    return new Map(rows.map((row) => [Number(row.seq), row.hash as Uint8Array]));
+  }
+
+  async readNodeGroups(keys: readonly GroupKey[]): Promise<Map<string, Uint8Array>> {
     const found = new Map<string, Uint8Array>();
-    for (const { level, index } of keys) {
-      const row = (level === 0 ? this.statements.leafHash.get(index) : this.statements.node.get(level, index)) as Row | undefined;
-      if (row !== undefined) found.set(nodeKey(level, index), row.hash as Uint8Array);
+    for (const { tier, group } of keys) {
+      const row = this.statements.nodeGroup.get(tier, group) as Row | undefined;
+      if (row !== undefined) found.set(groupKey(tier, group), row.hashes as Uint8Array);
     }
     return found;
   }
 
-  async readNodeRange(level: number, fromIndex: number, toIndex: number): Promise<NodeRow[]> {
-    const rows = level === 0 ? this.statements.leafHashRange.all(fromIndex, toIndex) : this.statements.nodeRange.all(level, fromIndex, toIndex);
-    return (rows as Row[])
-      .map(toNode);
+  async readNodeGroupRange(tier: number, fromGroup: number, toGroup: number): Promise<NodeGroupRow[]> {
+    return (this.statements.nodeGroupRange.all(tier, fromGroup, toGroup) as Row[]).map(toNodeGroup);
   }
 
-  async maxNodeLevel(): Promise<number> {
-    return Number((this.statements.maxNodeLevel.get() as Row).level);
+  async maxNodeTier(): Promise<number> {
+    return Number((this.statements.maxNodeTier.get() as Row).tier);
   }
 
   async readLeaves(fromSeq: number, toSeq: number): Promise<LeafRow[]> {
-    return (this.statements.leaves.all(fromSeq, toSeq) as Row[])
-      .map(toLeaf);
+    return (this.statements.leaves.all({ from: fromSeq, to: toSeq }) as Row[]).map(toLeaf);
   }
 
   async readAccounts(ids: readonly string[]): Promise<AccountRow[]> {
@@ -146,58 +154,80 @@ class SqliteLedgerTransaction implements LedgerTransaction {
 
   async write(writes: LedgerWrites): Promise<void> {
     const s = this.statements;
-    this.bulk.insert('ledger_leaves', LEAF_COLUMNS, writes.leaves, (l, out) => {
-      out.push(l.seq, l.kind, l.recordId, l.leaf, l.hash);
+    this.bulk.insert(BULK.accounts, writes.accounts, ({ row: a, leaf, hash }, out) => {
+      out.push(a.id, a.seq, a.party, a.currency, a.kind, a.flags, leaf, hash);
     });
-    this.bulk.insert('ledger_nodes', NODE_COLUMNS, writes.nodes, (n, out) => {
-      out.push(n.level, n.index, n.hash);
+    this.bulk.insert(BULK.transfers, writes.transfers, ({ row: t, leaf, hash }, out) => {
+      out.push(t.id, t.seq, t.type, t.debit, t.credit, t.amountMicro, t.currency, t.code, t.ts, t.refs, t.pendingId, t.timeoutMs, t.expiresAtMs, t.reason,
+        leaf, hash);
     });
-    this.bulk.insert('ledger_accounts', ACCOUNT_COLUMNS, writes.accounts, (a, out) => {
-      out.push(a.id, a.seq, a.party, a.currency, a.kind, a.flags);
+    this.bulk.insert(BULK.records, writes.records, ({ row: r, leaf, hash }, out) => {
+      out.push(r.seq, r.kind, r.body, leaf, hash);
     });
-    this.bulk.insert('ledger_transfers', TRANSFER_COLUMNS, writes.transfers, (t, out) => {
-      out.push(t.id, t.seq, t.type, t.debit, t.credit, t.amountMicro, t.currency, t.code, t.ts, t.refs, t.pendingId, t.timeoutMs, t.expiresAtMs, t.reason);
+    this.bulk.insert(BULK.nodeGroups, writes.nodeGroups, (g, out) => {
+      out.push(g.tier, g.group, g.hashes);
     });
-    this.bulk.insert('ledger_records', RECORD_COLUMNS, writes.records, (r, out) => {
-      out.push(r.seq, r.kind, r.body);
+    this.bulk.insert(BULK.balances, writes.balances, (b, out) => {
+      out.push(b.accountId, b.debitsPostedMicro, b.creditsPostedMicro, b.debitsPendingMicro, b.creditsPendingMicro);
     });
-    for (const b of writes.balances) {
-      s.upsertBalance.run(b.accountId, b.debitsPostedMicro, b.creditsPostedMicro, b.debitsPendingMicro, b.creditsPendingMicro);
-    }
-    for (const pending of writes.pendingOpened) s.openPending.run(pending.id, pending.expiresAtMs);
+    this.bulk.insert(BULK.pendingOpened, writes.pendingOpened, (p, out) => {
+      out.push(p.id, p.expiresAtMs);
+    });
     for (const id of writes.pendingClosed) s.closePending.run(id);
     for (const b of writes.blocks) s.insertBlock.run(b.height, b.prevBlockHash, b.treeSize, b.rootHash, b.ts, b.signature);
   }
 }
 
-/** Rows per multi-row INSERT: one statement call per 64 rows instead of 64 calls (≤ 14 × 64 parameters). */
+/** A multi-row INSERT: its table, columns, and what follows the VALUES (an upsert clause). */
+interface BulkShape {
+  table: string;
+  columns: string;
+  tail: string;
+}
+
+const BULK = {
+  accounts: { table: 'ledger_accounts', columns: `${ACCOUNT_COLUMNS}, ${LEAF_COLUMNS}`, tail: '' },
+  transfers: { table: 'ledger_transfers', columns: `${TRANSFER_COLUMNS}, ${LEAF_COLUMNS}`, tail: '' },
+  records: { table: 'ledger_records', columns: `${RECORD_COLUMNS}, ${LEAF_COLUMNS}`, tail: '' },
+  nodeGroups: { table: 'ledger_node_groups', columns: 'tier, grp, hashes', tail: '' },
+  // A write holds each account's balance once, so no row of one statement conflicts with another of it.
+  balances: {
+    table: 'ledger_balances', columns: BALANCE_COLUMNS,
+    tail: `ON CONFLICT (account_id) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted,
+      debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending`,
+  },
+  pendingOpened: { table: 'ledger_pending_open', columns: 'id, expires_at_ms', tail: '' },
+} as const satisfies Record<string, BulkShape>;
+
+/** Rows per multi-row INSERT: one statement call per 64 rows instead of 64 calls (≤ 16 × 64 parameters). */
 const BULK_ROWS = 64;
 
-/** Multi-row INSERT statements, prepared once per table and row count. */
+/** Multi-row INSERT statements, prepared once per shape and row count. */
 class BulkInserter {
   private readonly cache = new Map<string, Statement>();
 
   constructor(private readonly database: SqliteDatabase) {}
 
-  private statement(table: string, columns: string, rowCount: number): Statement {
-    const key = `${table}:${rowCount}`;
+  private statement(shape: BulkShape, rowCount: number): Statement {
+    const key = `${shape.table}:${rowCount}`;
     let statement = this.cache.get(key);
     if (statement === undefined) {
-      const placeholders = `(${columns.split(',').map(() => '?').join(', ')})`;
-      statement = this.database.prepare(`INSERT INTO ${table} (${columns}) VALUES ${Array(rowCount).fill(placeholders).join(', ')}`);
+      const placeholders = `(${shape.columns.split(',').map(() => '?').join(', ')})`;
+      const values = Array(rowCount).fill(placeholders).join(', ');
+      statement = this.database.prepare(`INSERT INTO ${shape.table} (${shape.columns}) VALUES ${values} ${shape.tail}`);
       this.cache.set(key, statement);
     }
     return statement;
   }
 
   /** Binds each row's values straight into one parameter array per statement (no array per row). */
-  insert<T>(table: string, columns: string, rows: readonly T[], bind: (row: T, parameters: unknown[]) => void): void {
+  insert<T>(shape: BulkShape, rows: readonly T[], bind: (row: T, parameters: unknown[]) => void): void {
     const parameters: unknown[] = [];
     for (let start = 0; start < rows.length; start += BULK_ROWS) {
       const end = Math.min(rows.length, start + BULK_ROWS);
       parameters.length = 0;
       for (let index = start; index < end; index += 1) bind(rows[index]!, parameters);
-      this.statement(table, columns, end - start).run(parameters);
+      this.statement(shape, end - start).run(parameters);
     }
   }
 }

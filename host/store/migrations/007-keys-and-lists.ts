@@ -30,4 +30,4 @@ SELECT setval(pg_get_serial_sequence('settlement_runs', 'seq'), (SELECT count(*)
 CREATE UNIQUE INDEX settlement_runs_by_seq ON settlement_runs (seq);
 `;
 
-export const KEYS_AND_LISTS_MIGRATION: Migration = { version: 6, name: 'keys-and-lists', sqlite: SQLITE, postgres: POSTGRES };
+export const KEYS_AND_LISTS_MIGRATION: Migration = { version: 7, name: 'keys-and-lists', sqlite: SQLITE, postgres: POSTGRES };
