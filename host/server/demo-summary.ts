@@ -3,6 +3,7 @@
 import { currencyExponent } from '../currency.js';
 import type { Statement } from '../engine/price.js';
 import type { VerifyReport } from '../ledger/verify.js';
+import type { FlowsReport } from './demo-flows.js';
 import type { DemoRun, DemoWorld } from './demo-play.js';
 
 const EXAMPLE_LINES = 6;
@@ -52,7 +53,12 @@ function runLine(label: string, run: DemoRun): string {
   return `${label}  ${run.status}: ${run.progress.accountsDone} accounts, ${number(run.progress.readings)} readings, ${run.transfersPosted} transfers posted, ${run.durationMs ?? '?'} ms`;
 }
 
-export async function printSummary(world: DemoWorld, runs: readonly [DemoRun, DemoRun], report: VerifyReport): Promise<void> {
+function flowLines(flows: FlowsReport): string[] {
+  const clock = `${new Date(flows.fromMs).toISOString()} → ${new Date(flows.toMs).toISOString()}`;
+  return [`flows         over HTTP, a key per party, on the service clock ${clock} (moved forward by the demo)`, ...flows.lines.map((line) => `  ${line}`)];
+}
+
+export async function printSummary(world: DemoWorld, runs: readonly [DemoRun, DemoRun], flows: FlowsReport, report: VerifyReport): Promise<void> {
   const [first, second] = runs;
   const { statements } = await world.client.json<{ statements: Array<{ accountId: string; statement: Statement | null }> }>(
     'GET', `/v1/settlement-runs/${second.runId}/statements`,
@@ -69,7 +75,8 @@ export async function printSummary(world: DemoWorld, runs: readonly [DemoRun, De
     runLine('settlement #2', second),
     `statements    ${statements.length} (${priced.length} ok), total billed ${billedPerCurrency(priced.map((stored) => stored.statement!))}`,
     ...(example === undefined ? [] : exampleLines(example.accountId, example.statement!)),
-    `ledger        ${first.transfersPosted + second.transfersPosted} settlement transfers (${second.transfersPosted} adjustments), ` +
+    ...flowLines(flows),
+    `ledger        ${first.transfersPosted + second.transfersPosted} settlement transfers (${second.transfersPosted} adjustments), ${flows.leaves} leaves from the flows, ` +
       (report.ok ? `tree size ${number(report.treeSize)}, ${report.blocks} block(s)` : 'see verifyLedger'),
     `verifyLedger  ${report.ok ? 'ok' : `FAILED at ${JSON.stringify(report.at)}: ${report.reason}`}`,
   ];

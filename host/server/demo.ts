@@ -15,7 +15,8 @@ import { generateLedgerSigner } from '../ledger/blocks.js';
 import { verifyLedger } from '../ledger/verify.js';
 import { openStore } from '../store/open-store.js';
 import { withInputErrors } from './commands.js';
-import { DemoClient } from './demo-client.js';
+import { DemoClient, DemoClock } from './demo-client.js';
+import { playFlows } from './demo-flows.js';
 import { ingestLate, ingestMonth, provisionDemo, settleOverHttp, type DemoWorld } from './demo-play.js';
 import { printSummary } from './demo-summary.js';
 import { initOperator } from './init.js';
@@ -64,10 +65,11 @@ async function play(world: DemoWorld, progress: Progress): Promise<number> {
   const first = await settleOverHttp(world, progress, 'settle #1');
   await ingestLate(world, progress);
   const second = await settleOverHttp(world, progress, 'settle #2');
+  const flows = await playFlows(world, progress);
   await world.client.json('POST', '/v1/ledger/blocks');
   progress.finishLine();
   const report = await verifyLedger(world.store.ledger, world.signer.publicKey);
-  await printSummary(world, [first, second], report);
+  await printSummary(world, [first, second], flows, report);
   return report.ok ? 0 : EXIT_LEDGER_MISMATCH;
 }
 
@@ -81,12 +83,15 @@ export function demo(args: string[]): Promise<number> {
       const store = await openStore({ sqlitePath: join(directory, 'demo.db') }, new Uint8Array(randomBytes(32)));
       try {
         const { apiKey } = await initOperator(store, Date.now());
-        const app = await buildApp({ store, logger: false, ledgerSigner: signer });
+        const clock = new DemoClock();
+        // The settlement runs share this event loop with ingest, and the demo's gateways are its only clients:
+        // the event-loop-delay guard (503 overloaded, retry in 10 s) would only stall the demo on a busy machine.
+        const app = await buildApp({ store, logger: false, ledgerSigner: signer, nowMs: () => clock.nowMs(), ingest: { eventLoopDelayGuard: false } });
         try {
           await app.listen({ host: '127.0.0.1', port: 0 });
           const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
           const world: DemoWorld = {
-            client: new DemoClient(baseUrl, apiKey), store, signer, meters, period: lastBerlinMonth(Date.now()),
+            client: new DemoClient(baseUrl, apiKey, clock), store, signer, meters, period: lastBerlinMonth(Date.now()),
             baseUrl, directory, gateways: [], tally: { accepted: 0, duplicates: 0, late: 0, rejected: new Map() },
           };
           return await play(world, new Progress());
