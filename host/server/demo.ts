@@ -86,7 +86,7 @@ export function demo(args: string[]): Promise<number> {
         const clock = new DemoClock();
         // The settlement runs share this event loop with ingest, and the demo's gateways are its only clients:
         // the event-loop-delay guard (503 overloaded, retry in 10 s) would only stall the demo on a busy machine.
-        const app = await buildApp({ store, logger: false, ledgerSigner: signer, nowMs: () => clock.nowMs(), ingest: { eventLoopDelayGuard: false } });
+        const app = await buildApp({ store, logger: false, ledgerSigner: signer, nowMs: () => clock.nowMs(), ingest: { maxEventLoopDelayMs: 0 } });
         try {
           await app.listen({ host: '127.0.0.1', port: 0 });
           const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
