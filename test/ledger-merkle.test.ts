@@ -9,7 +9,8 @@ import { transferLeafText, transferRecord } from '../host/ledger/records.js';
 import { canonicalJson } from '../host/ledger/canonical-json.js';
 import { groupKey, type NodeGroupRow, type TransferRow } from '../host/store/ledger-store.js';
 import { storeBackends, type FreshBackend } from './store-backends.js';
-import { ledgerFixture, seededRandom } from './ledger-helpers.js';
+import { ledgerFixture, seededRandom, SIGNER } from './ledger-helpers.js';
+import { verifyLedger } from '../host/ledger/verify.js';
 
 function randomLeaves(count: number, random: () => number): Uint8Array[] {
   return Array.from({ length: count }, () => Uint8Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256)));
@@ -177,6 +178,23 @@ for (const backend of storeBackends()) {
       assert.equal(new TextDecoder().decode((await ledger.leaf(0))!),
         '{"body":{"at":{"lat":"52.5200066","lon":"13.404954"},"buyer":"b","price":"0.21","seller":"s"},"record":"contract"}');
       await assert.rejects(ledger.appendRecord('transfer', {}, 5), /reserved/);
+    });
+
+    it('a record with a client id is appended once: the same id again answers the first index and appends nothing', async () => {
+      const fresh = await backend.open();
+      opened.push(fresh);
+      const { ledger, store } = ledgerFixture(fresh);
+      const first = await ledger.appendRecordOnce('fill:o-1', 'market-fill', { amount: '3.38', ts: 1 }, 5);
+      const again = await ledger.appendRecordOnce('fill:o-1', 'market-fill', { amount: '3.38', ts: 2 }, 6);
+      const other = await ledger.appendRecordOnce('fill:o-2', 'market-fill', { amount: '1.00', ts: 1 }, 6);
+      assert.deepEqual([first, again, other], [{ index: 0, created: true }, { index: 0, created: false }, { index: 1, created: true }]);
+      assert.equal(await ledger.treeSize(), 2);
+      assert.equal(new TextDecoder().decode((await ledger.leaf(0))!), '{"body":{"amount":"3.38","ts":1},"id":"fill:o-1","record":"market-fill"}');
+      const [leaf] = await store.ledgerRead((reader) => reader.readLeaves(0, 1));
+      assert.equal(leaf!.recordId, 'fill:o-1');
+      await assert.rejects(ledger.appendRecordOnce('x'.repeat(129), 'market-fill', {}, 5), /LEDGER_ID_LENGTH_MAX/);
+      await ledger.sealBlock(7);
+      assert.ok((await verifyLedger(store, SIGNER.publicKey)).ok);
     });
   });
 }

@@ -19,7 +19,7 @@ import type { FlowObject } from '../store/flow-store.js';
 import type { Party } from '../store/party-store.js';
 import { parseIsoDate } from '../tariff/calendar.js';
 import { FlowError } from './errors.js';
-import { appendFlowRecord, walletAccountId } from './ledger-bridge.js';
+import { appendFlowRecord, flowRecordId, walletAccountId } from './ledger-bridge.js';
 import { allocateReduction, compareIdsBytewise } from './dr-allocation.js';
 import { checkEventWindow, isoDateOf } from './dr-baseline.js';
 import { buildSignal } from './dr-signals.js';
@@ -121,7 +121,7 @@ function eventRecord(eventId: string, body: EventBody): Record<string, unknown> 
 /** Appends the event's record unless its leaf index is stored already. */
 async function recordEvent(context: ApiContext, event: FlowObject<EventBody>): Promise<FlowObject<EventBody>> {
   if (event.body.recordLeafIndex !== null) return event;
-  const leafIndex = await appendFlowRecord(context, EVENT_RECORD, eventRecord(event.id, event.body));
+  const leafIndex = await appendFlowRecord(context, flowRecordId(EVENT_RECORD, event.id), EVENT_RECORD, eventRecord(event.id, event.body));
   return context.store.flows.transact(`dr-event:${event.id}`, async (transaction) => {
     const current = (await transaction.get<EventBody>(EVENT_KIND, event.id))!;
     return transaction.update(current, { ...current.body, recordLeafIndex: leafIndex }, context.nowMs());

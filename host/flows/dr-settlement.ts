@@ -17,7 +17,7 @@ import { DAY_MS, DR_EVENT_APPLIANCES_MAX } from '../limits.js';
 import type { FlowObject } from '../store/flow-store.js';
 import { parseIsoDate } from '../tariff/calendar.js';
 import { FlowError } from './errors.js';
-import { appendFlowRecord, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
+import { appendFlowRecord, flowRecordId, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
 import { compareIdsBytewise } from './dr-allocation.js';
 import { BASELINE_LOOKBACK_DAYS, isoDateOf, measureReduction, type MeasuredReduction } from './dr-baseline.js';
 import { meterIntervals } from './dr-meter-energy.js';
@@ -99,7 +99,7 @@ async function complete(context: ApiContext, event: FlowObject<EventBody>): Prom
   })));
   for (const settlement of settlements) {
     if (settlement.body.recordLeafIndex !== null) continue;
-    const leafIndex = await appendFlowRecord(context, SETTLEMENT_RECORD, settlementRecord(event, settlement.body));
+    const leafIndex = await appendFlowRecord(context, flowRecordId(SETTLEMENT_RECORD, settlement.id), SETTLEMENT_RECORD, settlementRecord(event, settlement.body));
     await context.store.flows.transact(`dr-event:${event.id}`, async (transaction) => {
       const current = (await transaction.get<SettlementBody>(SETTLEMENT_KIND, settlement.id))!;
       await transaction.update(current, { ...current.body, recordLeafIndex: leafIndex }, context.nowMs());

@@ -1,11 +1,12 @@
 // Flow objects whose ledger record is appended once: the object is stored
-// first with `leafIndex: null`, then the record is appended and its index
-// stored. A retry finds the index and appends nothing; only a crash between
-// the append and the store leaves a second copy of the record on retry.
+// first with `leafIndex: null`, then the record is appended under an id
+// derived from the object and its index stored. A retry finds the index, or
+// after a crash between the two the ledger finds the record by its id, so it
+// is never appended twice.
 import type { ApiContext } from '../api/context.js';
 import { canonicalJson } from '../ledger/canonical-json.js';
 import type { FlowBody, FlowObject, NewFlowObject } from '../store/flow-store.js';
-import { appendFlowRecord } from './ledger-bridge.js';
+import { appendFlowRecord, flowRecordId } from './ledger-bridge.js';
 
 export interface RecordedBody extends FlowBody {
   leafIndex: number | null;
@@ -26,7 +27,7 @@ export async function recordOnce<T extends RecordedBody>(
   context: ApiContext, object: FlowObject<T>, recordKind: string, recordBody: Record<string, unknown>,
 ): Promise<FlowObject<T>> {
   if (object.body.leafIndex !== null) return object;
-  const leafIndex = await appendFlowRecord(context, recordKind, recordBody);
+  const leafIndex = await appendFlowRecord(context, flowRecordId(recordKind, object.kind, object.id), recordKind, recordBody);
   return context.store.flows.transact(`${object.kind}:${object.id}`, async (transaction) => {
     const current = (await transaction.get<T>(object.kind, object.id))!;
     if (current.body.leafIndex !== null) return current;

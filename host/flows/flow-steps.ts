@@ -13,7 +13,7 @@ import { canonicalJson } from '../ledger/canonical-json.js';
 import { FLOW_SETTLED_ID_LENGTH_MAX, LEDGER_AMOUNT_MICRO_MAX } from '../limits.js';
 import type { FlowBody, FlowObject, NewFlowObject } from '../store/flow-store.js';
 import type { Party, PartyRole } from '../store/party-store.js';
-import { appendFlowRecord, ensureAccounts, walletAccount, walletAccountId } from './ledger-bridge.js';
+import { appendFlowRecord, ensureAccounts, flowRecordId, walletAccount, walletAccountId } from './ledger-bridge.js';
 import { flowIdSchema } from './schemas.js';
 
 /** Ids of objects that ledger transfer ids derive from (FLOW_SETTLED_ID_LENGTH_MAX). */
@@ -66,14 +66,14 @@ export interface Recorded extends FlowBody {
 
 /**
  * Appends the object's ledger record unless its index is stored already,
- * then stores the index. A crash between the two leaves a second copy of the
- * record on retry, never a missing one.
+ * then stores the index. The record's id derives from the object, so a retry
+ * after a crash between the two finds the first record instead of a copy.
  */
 export async function recordOnce<T extends Recorded>(
   context: ApiContext, object: FlowObject<T>, recordKind: string, recordBody: Record<string, unknown>,
 ): Promise<FlowObject<T>> {
   if (object.body.recordIndex !== null) return object;
-  const index = await appendFlowRecord(context, recordKind, recordBody);
+  const index = await appendFlowRecord(context, flowRecordId(recordKind, object.kind, object.id), recordKind, recordBody);
   return changeFlowObject<T>(context, object.kind, object.id, (body) => (body.recordIndex !== null ? null : { ...body, recordIndex: index }));
 }
 

@@ -1,7 +1,9 @@
 // How flows write to the ledger (SPEC §5): accounts and transfers with ids
 // derived from the flow object they settle, so a retried step answers
 // `exists` instead of posting twice, and results mapped to flow errors.
+import { createHash } from 'node:crypto';
 import type { ApiContext } from '../api/context.js';
+import { LEDGER_ID_LENGTH_MAX } from '../limits.js';
 import type { AccountInput, TransferEvent } from '../ledger/types.js';
 import type { TransferResult } from '../ledger/result-codes.js';
 import { AccountFlags } from '../ledger/types.js';
@@ -84,10 +86,21 @@ export async function postTransfers(context: ApiContext, events: readonly Transf
 }
 
 /**
- * Appends a flow record (contract, trade, DR event, …) as a ledger leaf and
- * returns its index. Readers besides operators and regulators are the
- * parties the body names in `party` or `parties` (host/api/ledger-access.ts).
+ * The record id of one flow step: its parts joined by ":", or the SHA-256 of
+ * that when it would pass the ledger's id length (flow ids may be long).
  */
-export function appendFlowRecord(context: ApiContext, kind: string, body: Record<string, unknown>): Promise<number> {
-  return context.ledger.appendRecord(kind, body, context.nowMs());
+export function flowRecordId(...parts: string[]): string {
+  const id = parts.join(':');
+  return id.length <= LEDGER_ID_LENGTH_MAX ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
+}
+
+/**
+ * Appends a flow record (contract, trade, DR event, …) as a ledger leaf
+ * under `recordId` (flowRecordId of the step) and returns its index; a
+ * retried step finds its first record and appends nothing. Readers besides
+ * operators and regulators are the parties the body names in `party` or
+ * `parties` (host/api/ledger-access.ts).
+ */
+export async function appendFlowRecord(context: ApiContext, recordId: string, kind: string, body: Record<string, unknown>): Promise<number> {
+  return (await context.ledger.appendRecordOnce(recordId, kind, body, context.nowMs())).index;
 }

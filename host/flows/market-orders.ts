@@ -16,7 +16,7 @@ import {
   MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONE_LIMIT_MWH_MAX, MARKET_ZONES_MAX,
 } from '../limits.js';
 import { FlowError } from './errors.js';
-import { ensureAccounts, FLOW_TRANSFER_CODES, postTransfers, walletAccountId, appendFlowRecord } from './ledger-bridge.js';
+import { ensureAccounts, FLOW_TRANSFER_CODES, postTransfers, walletAccountId, appendFlowRecord, flowRecordId } from './ledger-bridge.js';
 import { fillCostMicro, type OrderSide } from './market-clearing.js';
 
 export const ZONE_KIND = 'market-zone';
@@ -95,7 +95,8 @@ export async function setZoneLimits(context: ApiContext, caller: Party, zone: Ne
   const currency = await marketCurrency(context);
   if (currency !== null && currency !== zone.currency) throw invalidInput(`currency: the market settles in ${currency}, got ${zone.currency}`);
   const limits = { zone: zone.zoneId, currency: zone.currency, exportLimitMWh: String(exportLimitMWh), importLimitMWh: String(importLimitMWh) };
-  const recordIndex = await appendFlowRecord(context, 'market-zone-limits', { ...limits, party: caller.partyId, ts: context.nowMs() });
+  const limitsTs = context.nowMs();
+  const recordIndex = await appendFlowRecord(context, flowRecordId('market-zone-limits', zone.zoneId, String(limitsTs)), 'market-zone-limits', { ...limits, party: caller.partyId, ts: limitsTs });
   const body: ZoneBody = { currency: zone.currency, exportLimitMWh: limits.exportLimitMWh, importLimitMWh: limits.importLimitMWh, recordIndex };
   return context.store.flows.transact(`${ZONE_KIND}:${zone.zoneId}`, async (tx) => {
     const existing = await tx.get<ZoneBody>(ZONE_KIND, zone.zoneId);

@@ -13,7 +13,7 @@ import { formatFixed, formatMinimal } from '../decimal.js';
 import { currencyExponent } from '../currency.js';
 import { MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONES_MAX } from '../limits.js';
 import { FlowError } from './errors.js';
-import { appendFlowRecord, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
+import { appendFlowRecord, flowRecordId, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
 import { clearMarketInterval, fillCostMicro, type MarketOrder, type OrderSide, type ZoneLimits } from './market-clearing.js';
 import { INTERVAL_KIND, intervalGroup, marketAccountId, ORDER_KIND, ZONE_KIND, type OrderBody, type ZoneBody } from './market-orders.js';
 
@@ -93,7 +93,7 @@ async function settleOrder(context: ApiContext, interval: FlowObject<IntervalBod
   const costMicro = fillCostMicro(order.body.side, filledMWh, priceMicroPerKWh, microPerMinor);
   const events = settlementEvents(order, costMicro, context.nowMs());
   if (events.length > 0) await postTransfers(context, events);
-  const recordIndex = await appendFlowRecord(context, 'market-fill', {
+  const recordIndex = await appendFlowRecord(context, flowRecordId('market-fill', order.id), 'market-fill', {
     interval: interval.id, order: order.id, party: order.ownerPartyId, side: order.body.side, zone: order.body.zone,
     energyMWh: order.body.energyMWh, filledMWh: String(filledMWh), price: formatMinimal(priceMicroPerKWh, 6),
     amount: formatFixed(costMicro / microPerMinor, exponent), transfers: events.map((event) => event.id), ts: context.nowMs(),
@@ -112,7 +112,7 @@ export async function clearMarket(context: ApiContext, caller: Party, intervalSt
     if (order.body.status === 'open' && Object.hasOwn(interval.body.fills, order.id)) await settleOrder(context, interval, order);
   }
   const { priceMicroPerKWh, volumeMWh, curtailed, currency } = interval.body;
-  const recordIndex = await appendFlowRecord(context, 'market-clearing', {
+  const recordIndex = await appendFlowRecord(context, flowRecordId('market-clearing', String(intervalStartMs)), 'market-clearing', {
     intervalStartMs, currency, price: priceMicroPerKWh === null ? null : formatMinimal(BigInt(priceMicroPerKWh), 6), volumeMWh, curtailed,
     orders: Object.keys(interval.body.fills).length, party: caller.partyId, ts: context.nowMs(),
   });

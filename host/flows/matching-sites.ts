@@ -10,7 +10,7 @@ import { parseMicro } from '../decimal.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import { ENERGY_PRICE_MICRO_MAX, MATCHING_SITES_MAX } from '../limits.js';
 import { ApiError } from '../api/errors.js';
-import { appendFlowRecord } from './ledger-bridge.js';
+import { appendFlowRecord, flowRecordId } from './ledger-bridge.js';
 import { assignSites, type Assignment, type Direction, type Site, type SiteType } from './matching-cost.js';
 import { EVENT_KIND, storeEvents, type MatchEventBody } from './matching-push.js';
 
@@ -138,7 +138,7 @@ async function recordAssignments(context: ApiContext, run: FlowObject<RunBody>):
   const recordIndexes: number[] = [];
   for (const assignment of run.body.assignments) {
     const [device, point] = await Promise.all([context.store.flows.get(SITE_KIND, assignment.device!), context.store.flows.get(SITE_KIND, assignment.point!)]);
-    recordIndexes.push(await appendFlowRecord(context, 'matching-assignment', {
+    recordIndexes.push(await appendFlowRecord(context, flowRecordId('matching-assignment', run.id, assignment.device!), 'matching-assignment', {
       run: run.id, ...assignment, parties: [...new Set([device!.ownerPartyId, point!.ownerPartyId])], ts: context.nowMs(),
     }));
   }

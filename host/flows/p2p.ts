@@ -21,7 +21,7 @@ import { checkContractPeriod, checkWindow, type SettlementWindow } from './contr
 import { formatEnergyPrice, formatStatementAmount, parseEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { insertOrExisting, recordOnce, sameTerms } from './flow-records.js';
-import { appendFlowRecord, postTransfers } from './ledger-bridge.js';
+import { appendFlowRecord, flowRecordId, postTransfers } from './ledger-bridge.js';
 import { meteredEnergyMWh } from './metered-energy.js';
 import {
   checkMeasurement, checkMessageTime, checkSettlementAmount, contractRecord, mvId, mvRecord, mvTransfer,
@@ -175,7 +175,7 @@ async function settleMessage(context: ApiContext, contract: FlowObject<P2pContra
   const transfer = mvTransfer(contract.id, contract.body, message.window, BigInt(message.amountMicro));
   if (transfer !== null) await postTransfers(context, [transfer]);
   const transferId = transfer?.id ?? null;
-  const leafIndex = await appendFlowRecord(context, P2P_MV_KIND, mvRecord(contract.id, contract.body, message, { meteredMWh, reporter, transferId }));
+  const leafIndex = await appendFlowRecord(context, flowRecordId(P2P_MV_KIND, id), P2P_MV_KIND, mvRecord(contract.id, contract.body, message, { meteredMWh, reporter, transferId }));
   const stored: MvBody = { contract: contract.id, ...message, meteredMWh: Number(meteredMWh), reporter, transferId, leafIndex };
   const inserted = await insertOrExisting(context, { kind: P2P_MV_KIND, id, ownerPartyId: contract.body.seller, groupKey: contract.id, body: stored });
   return { message: inserted.created ? inserted.object : settledAnswer(inserted.object, message), created: inserted.created };

@@ -10,7 +10,7 @@ import { FLOW_CONTRACT_WINDOWS_MAX } from '../limits.js';
 import type { FlowObject, FlowReader } from '../store/flow-store.js';
 import { checkWindow, type SettlementWindow } from './contract-windows.js';
 import { FlowError } from './errors.js';
-import { appendFlowRecord, postTransfers } from './ledger-bridge.js';
+import { appendFlowRecord, flowRecordId, postTransfers } from './ledger-bridge.js';
 import { meteredEnergyMWh } from './metered-energy.js';
 import {
   currentRevision, deliveryId, deliveryRecord, nextRevision, PPA_DELIVERY_KIND, PPA_KIND, revisionTransfer,
@@ -73,7 +73,7 @@ async function completeRevision(context: ApiContext, ppa: FlowObject<PpaBody>, d
     }
   }
   const correctsLeaf = revisions.at(-1)?.leafIndex ?? null;
-  const leafIndex = await appendFlowRecord(context, PPA_RECORD, deliveryRecord(ppa.id, ppa.body, window, pending, correctsLeaf));
+  const leafIndex = await appendFlowRecord(context, flowRecordId(PPA_RECORD, delivery.id, String(pending.revision)), PPA_RECORD, deliveryRecord(ppa.id, ppa.body, window, pending, correctsLeaf));
   return context.store.flows.transact(lockOf(ppa.id), async (transaction) => {
     const current = (await transaction.get<PpaDeliveryBody>(PPA_DELIVERY_KIND, delivery.id))!;
     if (current.body.pending?.revision !== pending.revision) {

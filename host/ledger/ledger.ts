@@ -14,7 +14,7 @@ import { validateAccount, sameAccount } from './account-rules.js';
 import type { AccountInput, TransferEvent } from './types.js';
 import type { BalanceRow, BlockRow, LedgerStore, LedgerTransaction, TransferRow } from '../store/ledger-store.js';
 import { limitExceeded, invalidInput } from '../errors.js';
-import { LEDGER_BATCH_EVENTS_MAX, LEDGER_EXPIRE_SWEEP_MAX, LEDGER_RECORD_BYTES_MAX, LEDGER_RECORDS_PER_BLOCK } from '../limits.js';
+import { LEDGER_BATCH_EVENTS_MAX, LEDGER_ID_LENGTH_MAX, LEDGER_EXPIRE_SWEEP_MAX, LEDGER_RECORD_BYTES_MAX, LEDGER_RECORDS_PER_BLOCK } from '../limits.js';
 
 export interface LedgerOptions {
   /** Records between automatic seals (configurable down, never up). */
@@ -111,19 +111,34 @@ export class Ledger {
 
   /** Appends a generic record (contract, trade, DR event, …) as a leaf; returns its index. */
   async appendRecord(kind: string, body: unknown, nowMs: number): Promise<number> {
+    return (await this.appendRecordOnce(null, kind, body, nowMs)).index;
+  }
+
+  /**
+   * Appends a generic record under the client's `recordId` unless a record
+   * with that id exists: then nothing is appended and its index is answered
+   * (`created: false`), whatever the body — the first write stands, as a
+   * retried step's record states the same fact. null: no id, always appended.
+   */
+  async appendRecordOnce(recordId: string | null, kind: string, body: unknown, nowMs: number): Promise<{ index: number; created: boolean }> {
     if (typeof kind !== 'string' || kind.length === 0 || RESERVED_RECORD_KINDS.has(kind)) {
       throw invalidInput(`record kind ${JSON.stringify(kind)} is empty or reserved`);
+    }
+    if (recordId !== null && (recordId.length === 0 || recordId.length > LEDGER_ID_LENGTH_MAX)) {
+      throw invalidInput(`record id must be 1 … ${LEDGER_ID_LENGTH_MAX} characters (LEDGER_ID_LENGTH_MAX)`);
     }
     const bodyText = canonicalJson(body);
     if (Buffer.byteLength(bodyText) > LEDGER_RECORD_BYTES_MAX) {
       throw limitExceeded('LEDGER_RECORD_BYTES_MAX', `a record body holds at most ${LEDGER_RECORD_BYTES_MAX} bytes`);
     }
     return this.store.ledgerWrite(async (transaction) => {
+      const existing = recordId === null ? null : await transaction.readRecordById(recordId);
+      if (existing !== null) return { index: existing.seq, created: false };
       const log = await LogSession.open(transaction);
-      const row = { seq: -1, kind, body: bodyText };
+      const row = { seq: -1, kind, body: bodyText, recordId };
       log.writes.records.push(log.append(row, canonicalJson(genericRecord(row))));
       await this.finish(transaction, log, nowMs, false);
-      return row.seq;
+      return { index: row.seq, created: true };
     });
   }
 

@@ -43,8 +43,11 @@ export function transferLeafText(row: TransferRow): string {
     `,"ts":${row.ts},"type":${canonicalString(row.type)}}`;
 }
 
+/** A record with a client id carries it as `id`; one without has none (and is named by its index). */
 export function genericRecord(row: RecordRow): Record<string, unknown> {
-  return { record: row.kind, body: JSON.parse(row.body) as unknown };
+  const record: Record<string, unknown> = { record: row.kind, body: JSON.parse(row.body) as unknown };
+  if (row.recordId !== null) record.id = row.recordId;
+  return record;
 }
 
 export function leafBytesOf(record: Record<string, unknown>): Uint8Array {

@@ -46,6 +46,8 @@ export interface RecordRow {
   seq: number;
   kind: string;
   body: string;
+  /** The client's id of the record (unique), or null: records without one are named by their index. */
+  recordId: string | null;
 }
 
 /** A leaf of the log as read: the verbatim canonical JSON bytes of one record, and its leaf hash (node 0:seq). */
@@ -139,6 +141,8 @@ export interface LedgerReader {
   /** Open pendings in id order (bytewise), after `afterId`, at most `limit`. */
   readOpenPendingPage(afterId: string | null, limit: number): Promise<OpenPendingRow[]>;
   readRecordsBySeq(fromSeq: number, toSeq: number): Promise<RecordRow[]>;
+  /** The generic record with this client id, if any. */
+  readRecordById(recordId: string): Promise<RecordRow | null>;
   lastBlock(): Promise<BlockRow | null>;
   readBlocks(fromHeight: number, limit: number): Promise<BlockRow[]>;
 }

@@ -15,7 +15,7 @@ import { EV_OFFER_SLOT_GRID_MS, EV_SESSION_SPAN_MS_MAX, LEDGER_AMOUNT_MICRO_MAX 
 import type { FlowBody, FlowObject } from '../../store/flow-store.js';
 import type { ReadingChunk } from '../../store/reading-store.js';
 import { FlowError } from '../errors.js';
-import { appendFlowRecord, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from '../ledger-bridge.js';
+import { appendFlowRecord, flowRecordId, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from '../ledger-bridge.js';
 import {
   CHARGE_POINT_KIND, CONNECTOR_KIND, OFFER_KIND, SESSION_KIND, SESSION_RECORD,
   sellerOf, type ChargePointBody, type ConnectorBody, type OfferBody, type SessionBody, type SessionSettlement,
@@ -150,7 +150,7 @@ function sessionRecord(session: SessionBody, chargePoint: ChargePointBody): Reco
 /** Step 3: appends the record unless a previous attempt stored its index, then marks the session closed. */
 async function recordSession(context: ApiContext, session: SessionBody): Promise<SessionBody> {
   const chargePoint = await flowBody<ChargePointBody>(context, CHARGE_POINT_KIND, session.chargePointId);
-  const leafIndex = session.settlement!.leafIndex ?? await appendFlowRecord(context, SESSION_RECORD, sessionRecord(session, chargePoint));
+  const leafIndex = session.settlement!.leafIndex ?? await appendFlowRecord(context, flowRecordId(SESSION_RECORD, session.id), SESSION_RECORD, sessionRecord(session, chargePoint));
   return context.store.flows.transact(`${SESSION_KIND}:${session.id}`, async (transaction) => {
     const current = (await transaction.get<SessionBody>(SESSION_KIND, session.id))!;
     if (current.body.state === 'closed') return current.body;

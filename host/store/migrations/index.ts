@@ -8,7 +8,9 @@ import { SETTLEMENT_MIGRATION } from './004-settlement.js';
 import { FLOWS_MIGRATION } from './005-flows.js';
 import { LEDGER_ROWS_MIGRATION } from './006-ledger-rows.js';
 import { KEYS_AND_LISTS_MIGRATION } from './007-keys-and-lists.js';
+import { RECORD_IDS_MIGRATION } from './008-record-ids.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION, FLOWS_MIGRATION, LEDGER_ROWS_MIGRATION, KEYS_AND_LISTS_MIGRATION,
+  RECORD_IDS_MIGRATION,
 ];

@@ -69,7 +69,7 @@ class PostgresLedgerTransaction implements LedgerTransaction {
     const rows = await this.sql`SELECT seq, ${ACCOUNT_RECORD}::text AS kind, id AS record_id, leaf, hash FROM ledger_accounts
         WHERE seq >= ${fromSeq} AND seq < ${toSeq}
       UNION ALL SELECT seq, ${TRANSFER_RECORD}::text, id, leaf, hash FROM ledger_transfers WHERE seq >= ${fromSeq} AND seq < ${toSeq}
-      UNION ALL SELECT seq, kind, seq::text, leaf, hash FROM ledger_records WHERE seq >= ${fromSeq} AND seq < ${toSeq}
+      UNION ALL SELECT seq, kind, COALESCE(record_id, seq::text), leaf, hash FROM ledger_records WHERE seq >= ${fromSeq} AND seq < ${toSeq}
       ORDER BY seq`;
     return rows.map(toLeaf);
   }
@@ -118,8 +118,13 @@ class PostgresLedgerTransaction implements LedgerTransaction {
   }
 
   async readRecordsBySeq(fromSeq: number, toSeq: number): Promise<RecordRow[]> {
-    const rows = await this.sql`SELECT seq, kind, body FROM ledger_records WHERE seq >= ${fromSeq} AND seq < ${toSeq} ORDER BY seq`;
-    return rows.map((row) => ({ seq: Number(row.seq), kind: row.kind as string, body: row.body as string }));
+    const rows = await this.sql`SELECT seq, kind, body, record_id FROM ledger_records WHERE seq >= ${fromSeq} AND seq < ${toSeq} ORDER BY seq`;
+    return rows.map(postgresRecordOf);
+  }
+
+  async readRecordById(recordId: string): Promise<RecordRow | null> {
+    const [row] = await this.sql`SELECT seq, kind, body, record_id FROM ledger_records WHERE record_id = ${recordId}`;
+    return row === undefined ? null : postgresRecordOf(row);
   }
 
   async lastBlock(): Promise<BlockRow | null> {
@@ -159,10 +164,11 @@ class PostgresLedgerTransaction implements LedgerTransaction {
         AS u(${sql.unsafe(TRANSFER_SELECT)}, leaf, hash)`);
     }
     if (records.length > 0) {
-      statements.push(sql`INSERT INTO ledger_records (seq, kind, body, leaf, hash)
-        SELECT seq, kind, body, decode(leaf, 'hex'), decode(hash, 'hex') FROM unnest(
+      statements.push(sql`INSERT INTO ledger_records (seq, kind, body, record_id, leaf, hash)
+        SELECT seq, kind, body, record_id, decode(leaf, 'hex'), decode(hash, 'hex') FROM unnest(
         ${records.map((r) => r.row.seq)}::bigint[], ${records.map((r) => r.row.kind)}::text[], ${records.map((r) => r.row.body)}::text[],
-        ${records.map((r) => hex(r.leaf))}::text[], ${records.map((r) => hex(r.hash))}::text[]) AS u(seq, kind, body, leaf, hash)`);
+        ${records.map((r) => r.row.recordId)}::text[],
+        ${records.map((r) => hex(r.leaf))}::text[], ${records.map((r) => hex(r.hash))}::text[]) AS u(seq, kind, body, record_id, leaf, hash)`);
     }
     if (nodeGroups.length > 0) {
       statements.push(sql`INSERT INTO ledger_node_groups (tier, grp, hashes) SELECT tier, grp, decode(hashes, 'hex') FROM unnest(
@@ -188,6 +194,10 @@ class PostgresLedgerTransaction implements LedgerTransaction {
     }
     await Promise.all(statements);
   }
+}
+
+function postgresRecordOf(row: Record<string, unknown>): RecordRow {
+  return { seq: Number(row.seq), kind: row.kind as string, body: row.body as string, recordId: (row.record_id as string | null) ?? null };
 }
 
 export class PostgresLedgerStore implements LedgerStore {

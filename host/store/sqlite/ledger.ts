@@ -14,8 +14,12 @@ import { toAccount, toBalance, toBlock, toLeaf, toNodeGroup, toTransfer } from '
 
 type Row = Record<string, unknown>;
 
+function recordOf(row: Row): RecordRow {
+  return { seq: Number(row.seq), kind: row.kind as string, body: row.body as string, recordId: (row.record_id as string | null) ?? null };
+}
+
 const ACCOUNT_COLUMNS = 'id, seq, party, currency, kind, flags';
-const RECORD_COLUMNS = 'seq, kind, body';
+const RECORD_COLUMNS = 'seq, kind, body, record_id';
 const TRANSFER_COLUMNS = 'id, seq, type, debit, credit, amount, currency, code, ts, refs, pending_id, timeout_ms, expires_at_ms, reason';
 const BALANCE_COLUMNS = 'account_id, debits_posted, credits_posted, debits_pending, credits_pending';
 /** Every record table ends with its leaf bytes and leaf hash (migration 005). */
@@ -26,7 +30,7 @@ function fromRecordTables(select: (kind: string, recordId: string) => string, wh
   return [
     `${select(`'${ACCOUNT_RECORD}'`, 'id')} FROM ledger_accounts WHERE ${where}`,
     `${select(`'${TRANSFER_RECORD}'`, 'id')} FROM ledger_transfers WHERE ${where}`,
-    `${select('kind', 'CAST(seq AS TEXT)')} FROM ledger_records WHERE ${where}`,
+    `${select('kind', 'COALESCE(record_id, CAST(seq AS TEXT))')} FROM ledger_records WHERE ${where}`,
   ].join(' UNION ALL ');
 }
 
@@ -51,6 +55,7 @@ const QUERIES = {
   openPendingPage: 'SELECT id, expires_at_ms FROM ledger_pending_open WHERE id > ? ORDER BY id LIMIT ?',
   closePending: 'DELETE FROM ledger_pending_open WHERE id = ?',
   recordsBySeq: `SELECT ${RECORD_COLUMNS} FROM ledger_records WHERE seq >= ? AND seq < ? ORDER BY seq`,
+  recordById: `SELECT ${RECORD_COLUMNS} FROM ledger_records WHERE record_id = ?`,
   lastBlock: 'SELECT * FROM ledger_blocks ORDER BY height DESC LIMIT 1',
   blocks: 'SELECT * FROM ledger_blocks WHERE height >= ? ORDER BY height LIMIT ?',
   insertBlock: 'INSERT INTO ledger_blocks (height, prev_block_hash, tree_size, root_hash, ts, signature) VALUES (?, ?, ?, ?, ?, ?)',
@@ -139,8 +144,12 @@ class SqliteLedgerTransaction implements LedgerTransaction {
   }
 
   async readRecordsBySeq(fromSeq: number, toSeq: number): Promise<RecordRow[]> {
-    return (this.statements.recordsBySeq.all(fromSeq, toSeq) as Row[])
-      .map((row) => ({ seq: Number(row.seq), kind: row.kind as string, body: row.body as string }));
+    return (this.statements.recordsBySeq.all(fromSeq, toSeq) as Row[]).map(recordOf);
+  }
+
+  async readRecordById(recordId: string): Promise<RecordRow | null> {
+    const row = this.statements.recordById.get(recordId) as Row | undefined;
+    return row === undefined ? null : recordOf(row);
   }
 
   async lastBlock(): Promise<BlockRow | null> {
@@ -162,7 +171,7 @@ class SqliteLedgerTransaction implements LedgerTransaction {
         leaf, hash);
     });
     this.bulk.insert(BULK.records, writes.records, ({ row: r, leaf, hash }, out) => {
-      out.push(r.seq, r.kind, r.body, leaf, hash);
+      out.push(r.seq, r.kind, r.body, r.recordId, leaf, hash);
     });
     this.bulk.insert(BULK.nodeGroups, writes.nodeGroups, (g, out) => {
       out.push(g.tier, g.group, g.hashes);
