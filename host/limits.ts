@@ -113,6 +113,10 @@ export const LEDGER_EXPIRE_SWEEP_MAX = 10_000;
 export const READINGS_METERS_PER_CHUNK_DEFAULT = 500;
 /** Upper bound on a caller's chunk size, so one chunk cannot hold the whole fleet in memory. */
 export const READINGS_METERS_PER_CHUNK_MAX = 5_000;
+/** Readings of one meter per SQLite query of that read (a page): bounds the JSON text one query builds (~20 bytes per reading). */
+export const READINGS_ROWS_PER_QUERY = 100_000;
+/** Rows a chunk's columns are sized for up front from its first meter (~110 MB); beyond, they grow as read. */
+export const READINGS_CHUNK_ROWS_RESERVED_MAX = 4_000_000;
 /** Gateway secret, bytes: an HMAC key (SPEC §6), sealed at rest. */
 export const GATEWAY_SECRET_BYTES_MIN = 16;
 export const GATEWAY_SECRET_BYTES_MAX = 256;

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregate, aggregateColumns } from '../host/engine/aggregate.js';
 import type { ReadingChunk, ReadingStore } from '../host/store/reading-store.js';
+import { READINGS_ROWS_PER_QUERY } from '../host/limits.js';
 import { storeBackends, type FreshBackend } from './store-backends.js';
 import { frame, GATEWAY_A, NOW_MS, openFixture, post, storedRows } from './reading-store-helpers.js';
 
@@ -83,6 +84,52 @@ for (const backend of storeBackends()) {
         const top = 2n ** 53n - 1n;
         await post(fixture.store, GATEWAY_A, 1, [frame('m-a1', 0, top, top - 1n), frame('m-a1', -60_000, top - 2n)]);
         assert.deepEqual(await storedRows(fixture.store), [`m-a1 -60000 ${top - 2n} -1`, `m-a1 0 ${top} ${top - 1n}`]);
+      } finally {
+        await fixture.close();
+      }
+    });
+
+    it('registers beyond 2^53 or negative, which ingest refuses but the store holds as 64-bit integers, read back exactly', async () => {
+      const fixture = await openFixture(backend);
+      try {
+        const huge = [2n ** 53n + 1n, 2n ** 63n - 1n, 2n ** 62n];
+        const negative = -(2n ** 40n) - 7n;
+        await fixture.store.withIngestTransaction(async (transaction) => {
+          const [a1, a2, b1] = await transaction.resolveMeters(['m-a1', 'm-a2', 'm-b1']);
+          await transaction.insertReadings({
+            meterKey: Uint32Array.of(a1!.meterKey, a1!.meterKey, a2!.meterKey, b1!.meterKey),
+            t: BigInt64Array.of(BigInt(NOW_MS - 60_000), BigInt(NOW_MS), BigInt(NOW_MS), BigInt(NOW_MS)),
+            i: BigInt64Array.of(huge[0]!, huge[2]!, 5n, negative),
+            x: BigInt64Array.of(huge[1]!, -1n, 7n, -2n),
+          });
+        });
+        assert.deepEqual(await storedRows(fixture.store, ['m-a1', 'm-a2', 'm-b1']), [
+          `m-a1 -60000 ${huge[0]} ${huge[1]}`, `m-a1 0 ${huge[2]} -1`, 'm-a2 0 5 7', `m-b1 0 ${negative} -2`,
+        ]);
+      } finally {
+        await fixture.close();
+      }
+    });
+
+    it('a meter with more readings than READINGS_ROWS_PER_QUERY reads back whole and in order', async () => {
+      const fixture = await openFixture(backend);
+      try {
+        const rowCount = READINGS_ROWS_PER_QUERY + 3;
+        const stepMs = 10n;
+        await fixture.store.withIngestTransaction(async (transaction) => {
+          const [a1] = await transaction.resolveMeters(['m-a1']);
+          await transaction.insertReadings({
+            meterKey: new Uint32Array(rowCount).fill(a1!.meterKey),
+            t: BigInt64Array.from({ length: rowCount }, (_, row) => PERIOD_FROM_MS + BigInt(row) * stepMs),
+            i: BigInt64Array.from({ length: rowCount }, (_, row) => BigInt(row)),
+            x: new BigInt64Array(rowCount).fill(-1n),
+          });
+        });
+        assert.ok(PERIOD_FROM_MS + BigInt(rowCount) * stepMs < PERIOD_TO_MS);
+        const [chunk] = await chunksOf(fixture.store, ['m-a1'], { boundaryReadings: false });
+        const { t, i } = chunk!.columns;
+        assert.equal(t.length, rowCount);
+        assert.ok(t.every((tMs, row) => tMs === PERIOD_FROM_MS + BigInt(row) * stepMs && i[row] === BigInt(row)));
       } finally {
         await fixture.close();
       }

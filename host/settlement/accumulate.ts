@@ -59,13 +59,16 @@ export class AccountIntervals {
 
   /** The priced intervals, in time order: only slots some meter reached. */
   columns(): IntervalPriceColumns {
+    const starts = slotStarts(this.grid);
     let count = 0;
     for (let slot = 0; slot < this.present.length; slot++) count += this.present[slot]!;
+    // Every slot reached (the usual month of readings): the sums are the columns.
+    if (count === this.present.length) return { start: starts.slice(), imp: this.importMWh, exp: this.exportMWh, flags: this.flags };
     const columns = { start: new BigInt64Array(count), imp: new BigInt64Array(count), exp: new BigInt64Array(count), flags: new Uint8Array(count) };
     let out = 0;
     for (let slot = 0; slot < this.present.length; slot++) {
       if (this.present[slot] === 0) continue;
-      columns.start[out] = BigInt(this.grid.firstStartMs + slot * this.grid.intervalMs);
+      columns.start[out] = starts[slot]!;
       columns.imp[out] = this.importMWh[slot]!;
       columns.exp[out] = this.exportMWh[slot]!;
       columns.flags[out] = this.flags[slot]!;
@@ -73,4 +76,16 @@ export class AccountIntervals {
     }
     return columns;
   }
+}
+
+const startsByGrid = new WeakMap<PeriodGrid, BigInt64Array>();
+
+/** Each slot's start (epoch ms), computed once per grid rather than once per account. */
+function slotStarts(grid: PeriodGrid): BigInt64Array {
+  let starts = startsByGrid.get(grid);
+  if (starts === undefined) {
+    starts = BigInt64Array.from({ length: grid.slotCount }, (_, slot) => BigInt(grid.firstStartMs + slot * grid.intervalMs));
+    startsByGrid.set(grid, starts);
+  }
+  return starts;
 }

@@ -9,7 +9,7 @@ import { GridsettleError } from '../errors.js';
 import { parseMicro } from '../decimal.js';
 import { LEDGER_AMOUNT_MICRO_MAX, READINGS_METERS_PER_CHUNK_MAX } from '../limits.js';
 import type { ReadingChunk, ReadingStore } from '../store/reading-store.js';
-import type { AccountMeters, SettlementStore } from '../store/settlement-store.js';
+import type { AccountMeters } from '../store/settlement-store.js';
 import { AccountIntervals, type PeriodGrid } from './accumulate.js';
 
 export interface AccountError {
@@ -25,18 +25,31 @@ export interface AccountOutcome {
   error: AccountError | null;
 }
 
-/** Parsed tariffs by id, one object per tariff for the whole run (priceColumns caches per object). */
+/**
+ * Tariffs by id, each parsed once for the whole run (priceColumns caches per
+ * object). Tariffs are immutable (docs/settlement.md), so an id names one text.
+ */
 export class TariffCache {
+  private readonly texts = new Map<string, string>();
   private readonly tariffs = new Map<string, unknown>();
 
-  constructor(private readonly store: SettlementStore) {}
+  constructor(private readonly loadJson: (tariffId: string) => Promise<string | null>) {}
+
+  async tariffJson(tariffId: string): Promise<string> {
+    let text = this.texts.get(tariffId);
+    if (text === undefined) {
+      const loaded = await this.loadJson(tariffId);
+      if (loaded === null) throw new Error(`tariff ${JSON.stringify(tariffId)} of a billing account is not stored`);
+      text = loaded;
+      this.texts.set(tariffId, text);
+    }
+    return text;
+  }
 
   async tariff(tariffId: string): Promise<unknown> {
     let tariff = this.tariffs.get(tariffId);
     if (tariff === undefined) {
-      const text = await this.store.tariffJson(tariffId);
-      if (text === null) throw new Error(`tariff ${JSON.stringify(tariffId)} of a billing account is not stored`);
-      tariff = JSON.parse(text) as unknown;
+      tariff = JSON.parse(await this.tariffJson(tariffId)) as unknown;
       this.tariffs.set(tariffId, tariff);
     }
     return tariff;
@@ -75,7 +88,7 @@ export interface PricedBatch {
 
 /** Reads, aggregates and prices `accounts` over `grid`; never holds more than one chunk of readings. */
 export async function priceAccounts(
-  readings: ReadingStore, tariffs: TariffCache, accounts: readonly AccountMeters[], grid: PeriodGrid, aggregation: AggregationOptions,
+  readings: Pick<ReadingStore, 'readingsForMeters'>, tariffs: TariffCache, accounts: readonly AccountMeters[], grid: PeriodGrid, aggregation: AggregationOptions,
 ): Promise<PricedBatch> {
   const intervalsByAccount = new Map(accounts.map((account) => [account.accountId, new AccountIntervals(grid)]));
   const intervalsByMeter = new Map<string, AccountIntervals>();

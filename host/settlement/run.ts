@@ -1,10 +1,12 @@
 // runSettlement: every billing account with meters, one billing period,
 // readings → statements → ledger (docs/settlement.md). Accounts are settled
 // in batches of about `metersPerBatch` meters: read in one chunked pass,
-// priced, their statements stored, then their differences posted. A run row
-// records status, counts and duration as it goes.
+// priced (on read workers for a SQLite file, read-workers.ts), their
+// statements stored, then their differences posted, in batch order. A run
+// row records status, counts and duration as it goes.
 import { randomUUID } from 'node:crypto';
-import { resolveAggregationOptions } from '../engine/aggregate.js';
+import { availableParallelism } from 'node:os';
+import { resolveAggregationOptions, type ResolvedAggregationOptions } from '../engine/aggregate.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
@@ -12,8 +14,12 @@ import type { ReadingStore } from '../store/reading-store.js';
 import type { AccountMeters, RunProgress, SettlementRunRecord, SettlementStore, StatementRow } from '../store/settlement-store.js';
 import { periodGrid, type PeriodGrid } from './accumulate.js';
 import { postDues, type SettlementDue } from './postings.js';
-import { priceAccounts, TariffCache, type AccountOutcome } from './price-accounts.js';
-import { SETTLEMENT_METERS_PER_BATCH_DEFAULT, SETTLEMENT_METERS_PER_BATCH_MAX } from './settlement-limits.js';
+import { priceAccounts, TariffCache, type AccountOutcome, type PricedBatch } from './price-accounts.js';
+import { SettlementReadWorkers } from './read-workers.js';
+import {
+  SETTLEMENT_METERS_PER_BATCH_DEFAULT, SETTLEMENT_METERS_PER_BATCH_MAX, SETTLEMENT_READ_WORKERS_DEFAULT_MAX,
+  SETTLEMENT_READ_WORKERS_MAX, SETTLEMENT_READ_WORKERS_METERS_MIN,
+} from './settlement-limits.js';
 
 export interface SettlementDeps {
   readings: ReadingStore;
@@ -39,6 +45,13 @@ export interface SettlementRunOptions {
   /** Default: a random UUID. An id that exists is `invalid_input`. */
   runId?: string;
   metersPerBatch?: number;
+  /**
+   * Worker threads that read, aggregate and price batches (SQLite file only;
+   * 0: all in this thread). Default: one per core up to
+   * SETTLEMENT_READ_WORKERS_DEFAULT_MAX once the run has
+   * SETTLEMENT_READ_WORKERS_METERS_MIN meters, else 0.
+   */
+  readWorkers?: number;
   /** Called after each batch, once the run row holds the same counts; awaited, so a slow consumer slows the run. */
   onProgress?: (progress: SettlementProgress) => void | Promise<void>;
 }
@@ -57,6 +70,22 @@ function checkMetersPerBatch(value: number | undefined): number {
     throw limitExceeded('SETTLEMENT_METERS_PER_BATCH_MAX', `metersPerBatch ${metersPerBatch} is above ${SETTLEMENT_METERS_PER_BATCH_MAX}`);
   }
   return metersPerBatch;
+}
+
+function checkReadWorkers(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) throw invalidInput('readWorkers must be a non-negative integer');
+  if (value > SETTLEMENT_READ_WORKERS_MAX) {
+    throw limitExceeded('SETTLEMENT_READ_WORKERS_MAX', `readWorkers ${value} is above ${SETTLEMENT_READ_WORKERS_MAX}`);
+  }
+  return value;
+}
+
+/** How many read workers the run starts: none without a SQLite file, never more than batches. */
+function readWorkerCount(readings: ReadingStore, requested: number | undefined, meterCount: number, batchCount: number): number {
+  if (readings.sqliteFile === null) return 0;
+  const automatic = meterCount >= SETTLEMENT_READ_WORKERS_METERS_MIN ? Math.min(availableParallelism(), SETTLEMENT_READ_WORKERS_DEFAULT_MAX) : 0;
+  return Math.min(requested ?? automatic, batchCount);
 }
 
 /** Consecutive accounts with about `metersPerBatch` meters together; an account is never split. */
@@ -93,16 +122,73 @@ function failureSummary(failed: Map<string, string[]>): string | null {
   return [...failed].map(([code, accountIds]) => `${code}: ${accountIds.length} account(s), first ${accountIds[0]}`).join('; ');
 }
 
+interface BatchPricing {
+  price(batch: readonly AccountMeters[]): Promise<PricedBatch>;
+  /** Batches in progress at once: one in this thread, on workers enough to keep each busy. */
+  lookahead: number;
+  close(): Promise<void>;
+}
+
+function batchPricing(deps: SettlementDeps, grid: PeriodGrid, aggregation: ResolvedAggregationOptions, workerCount: number): BatchPricing {
+  const tariffs = new TariffCache((tariffId) => deps.settlement.tariffJson(tariffId));
+  if (workerCount === 0) {
+    return { price: (batch) => priceAccounts(deps.readings, tariffs, batch, grid, aggregation), lookahead: 1, close: async () => undefined };
+  }
+  const workers = new SettlementReadWorkers(deps.readings.sqliteFile!, workerCount);
+  return { price: (batch) => workers.price(batch, tariffs, grid, aggregation), lookahead: 2 * workerCount, close: () => workers.close() };
+}
+
+/** Each batch with its priced result, in batch order; the next ones are priced meanwhile. */
+async function* pricedBatches(batches: AccountMeters[][], pricing: BatchPricing): AsyncIterable<[AccountMeters[], PricedBatch]> {
+  const pending: Array<Promise<PricedBatch>> = [];
+  let next = 0;
+  for (const batch of batches) {
+    while (next < batches.length && pending.length < pricing.lookahead) {
+      const priced = pricing.price(batches[next++]!);
+      // Awaited in turn below; a failure ahead of the batch being posted must not go unhandled meanwhile.
+      priced.catch(() => undefined);
+      pending.push(priced);
+    }
+    yield [batch, await pending.shift()!];
+  }
+}
+
+interface RunTally {
+  progress: RunProgress;
+  /** Failed account ids by error code. */
+  failed: Map<string, string[]>;
+}
+
+/** Stores one batch's statements, posts its dues and records the progress. */
+async function settleBatch(
+  deps: SettlementDeps, runId: string, grid: PeriodGrid, batch: readonly AccountMeters[], priced: PricedBatch, tally: RunTally,
+): Promise<void> {
+  await deps.settlement.insertStatements(priced.outcomes.map((outcome) => statementRow(runId, grid, outcome)));
+  const dues: SettlementDue[] = [];
+  for (const outcome of priced.outcomes) {
+    if (outcome.error === null) dues.push({ account: outcome.account, totalMicro: outcome.totalMicro! });
+    else tally.failed.set(outcome.error.code, [...(tally.failed.get(outcome.error.code) ?? []), outcome.account.accountId]);
+  }
+  const { progress } = tally;
+  progress.transfersPosted += await postDues(deps, dues, { runId, fromMs: grid.fromMs, toMs: grid.toMs, nowMs: (deps.nowMs ?? Date.now)() });
+  progress.accountsDone += batch.length;
+  progress.accountsFailed += batch.length - dues.length;
+  progress.readings += priced.readings;
+  await deps.settlement.updateRunProgress(runId, progress);
+}
+
 /**
  * Settles [fromMs, toMs) for every billing account with meters. Accounts
  * that fail a computation (e.g. `no_price`) get a failed statement row and
  * post nothing; the others are settled, and the run ends `failed` naming
- * the codes. A database or ledger error ends the run `failed` and is thrown.
+ * the codes. A database or ledger error, or a failing read worker, ends the
+ * run `failed` and is thrown.
  */
 export async function runSettlement(deps: SettlementDeps, options: SettlementRunOptions): Promise<SettlementRunRecord> {
   checkPeriod(options.fromMs, options.toMs);
   const aggregation = resolveAggregationOptions({ intervalMs: options.intervalMs, maxPowerW: options.maxPowerW, maxGapMs: options.maxGapMs });
   const metersPerBatch = checkMetersPerBatch(options.metersPerBatch);
+  const readWorkers = checkReadWorkers(options.readWorkers);
   const clock = deps.nowMs ?? Date.now;
   const runId = options.runId ?? randomUUID();
   if ((await deps.settlement.run(runId)) !== null) throw invalidInput(`settlement run ${JSON.stringify(runId)} exists`);
@@ -113,35 +199,28 @@ export async function runSettlement(deps: SettlementDeps, options: SettlementRun
     accountsTotal: accounts.length, accountsDone: 0, accountsFailed: 0, readings: 0, transfersPosted: 0,
     startedAtMs, finishedAtMs: null, durationMs: null, error: null,
   });
-  const progress: RunProgress = { accountsDone: 0, accountsFailed: 0, readings: 0, transfersPosted: 0 };
-  const failed = new Map<string, string[]>();
+  const tally: RunTally = { progress: { accountsDone: 0, accountsFailed: 0, readings: 0, transfersPosted: 0 }, failed: new Map() };
   const finish = async (status: 'completed' | 'failed', error: string | null): Promise<SettlementRunRecord> => {
     const finishedAtMs = clock();
-    await deps.settlement.finishRun(runId, { ...progress, status, finishedAtMs, durationMs: finishedAtMs - startedAtMs, error });
+    await deps.settlement.finishRun(runId, { ...tally.progress, status, finishedAtMs, durationMs: finishedAtMs - startedAtMs, error });
     return (await deps.settlement.run(runId))!;
   };
+  const grid = periodGrid(options.fromMs, options.toMs, aggregation.intervalMs);
+  const batches = accountBatches(accounts, metersPerBatch);
+  const meterCount = accounts.reduce((sum, account) => sum + account.meterIds.length, 0);
+  const pricing = batchPricing(deps, grid, aggregation, readWorkerCount(deps.readings, readWorkers, meterCount, batches.length));
   try {
-    const grid = periodGrid(options.fromMs, options.toMs, aggregation.intervalMs);
-    const tariffs = new TariffCache(deps.settlement);
-    for (const batch of accountBatches(accounts, metersPerBatch)) {
-      const priced = await priceAccounts(deps.readings, tariffs, batch, grid, aggregation);
-      await deps.settlement.insertStatements(priced.outcomes.map((outcome) => statementRow(runId, grid, outcome)));
-      const dues: SettlementDue[] = [];
-      for (const outcome of priced.outcomes) {
-        if (outcome.error === null) dues.push({ account: outcome.account, totalMicro: outcome.totalMicro! });
-        else failed.set(outcome.error.code, [...(failed.get(outcome.error.code) ?? []), outcome.account.accountId]);
-      }
-      progress.transfersPosted += await postDues(deps, dues, { runId, fromMs: grid.fromMs, toMs: grid.toMs, nowMs: clock() });
-      progress.accountsDone += batch.length;
-      progress.accountsFailed += batch.length - dues.length;
-      progress.readings += priced.readings;
-      await deps.settlement.updateRunProgress(runId, progress);
-      await options.onProgress?.({ accountsDone: progress.accountsDone, accountsTotal: accounts.length, readings: progress.readings });
+    for await (const [batch, priced] of pricedBatches(batches, pricing)) {
+      await settleBatch(deps, runId, grid, batch, priced, tally);
+      const { accountsDone, readings } = tally.progress;
+      await options.onProgress?.({ accountsDone, accountsTotal: accounts.length, readings });
     }
   } catch (error) {
     await finish('failed', error instanceof Error ? error.message : String(error));
     throw error;
+  } finally {
+    await pricing.close();
   }
-  const summary = failureSummary(failed);
+  const summary = failureSummary(tally.failed);
   return finish(summary === null ? 'completed' : 'failed', summary);
 }

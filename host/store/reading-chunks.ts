@@ -1,5 +1,6 @@
 // Shared by both backends: query validation and chunk assembly for
 // `readingsForMeters`.
+import { endianness } from 'node:os';
 import { READINGS_METERS_PER_CHUNK_DEFAULT, READINGS_METERS_PER_CHUNK_MAX } from '../limits.js';
 import type { ReadingChunk, ReadingsQuery } from './reading-store.js';
 
@@ -25,6 +26,17 @@ export function planChunks(query: ReadingsQuery): ChunkPlan {
   return { meterChunks, fromMs: query.fromMs, toMs: query.toMs, boundaryReadings: query.boundaryReadings ?? true };
 }
 
+const WORD_BASE = 4_294_967_296;
+// The 32-bit halves of an int64 element, in the platform's byte order.
+const LOW_WORD = endianness() === 'LE' ? 0 : 1;
+const HIGH_WORD = 1 - LOW_WORD;
+
+/** A safe integer into an int64 element as two 32-bit words, exactly: the low word is value mod 2^32, the high one ⌊value / 2^32⌋. */
+function writeInt64(words: Int32Array, index: number, value: number): void {
+  words[2 * index + LOW_WORD] = value % WORD_BASE;
+  words[2 * index + HIGH_WORD] = Math.floor(value / WORD_BASE);
+}
+
 /** Growable columns; rows must be appended in (meter index, t) order. */
 export class ChunkBuilder {
   private meter = new Uint32Array(1024);
@@ -34,7 +46,7 @@ export class ChunkBuilder {
   private rowCount = 0;
 
   append(meterIndex: number, tMs: bigint, importMWh: bigint, exportMWh: bigint): void {
-    if (this.rowCount === this.t.length) this.grow();
+    if (this.rowCount === this.t.length) this.grow(this.rowCount + 1);
     const row = this.rowCount++;
     this.meter[row] = meterIndex;
     this.t[row] = tMs;
@@ -42,21 +54,55 @@ export class ChunkBuilder {
     this.x[row] = exportMWh;
   }
 
-  finish(meterIds: string[]): ReadingChunk {
-    const rowCount = this.rowCount;
-    return {
-      meterIds,
-      columns: {
-        meter: this.meter.slice(0, rowCount),
-        t: this.t.slice(0, rowCount),
-        i: this.i.slice(0, rowCount),
-        x: this.x.slice(0, rowCount),
-      },
-    };
+  /**
+   * Appends one meter's rows given as numbers, without creating a bigint per
+   * value. Exact or nothing: returns false and appends nothing unless every
+   * value is a safe integer (a double that is one is the stored integer
+   * exactly; a stored integer beyond 2^53 never parses to one) and the times
+   * strictly increase.
+   */
+  appendSafeIntegers(meterIndex: number, tMs: readonly number[], importMWh: readonly number[], exportMWh: readonly number[]): boolean {
+    const count = tMs.length;
+    if (importMWh.length !== count || exportMWh.length !== count) return false;
+    for (let row = 0; row < count; row++) {
+      const ordered = row === 0 || tMs[row]! > tMs[row - 1]!;
+      if (!ordered || !Number.isSafeInteger(tMs[row]) || !Number.isSafeInteger(importMWh[row]) || !Number.isSafeInteger(exportMWh[row])) return false;
+    }
+    if (this.rowCount + count > this.t.length) this.grow(this.rowCount + count);
+    const first = this.rowCount;
+    this.meter.fill(meterIndex, first, first + count);
+    const [tWords, iWords, xWords] = [this.t, this.i, this.x].map((column) => new Int32Array(column.buffer)) as [Int32Array, Int32Array, Int32Array];
+    for (let row = 0; row < count; row++) {
+      writeInt64(tWords, first + row, tMs[row]!);
+      writeInt64(iWords, first + row, importMWh[row]!);
+      writeInt64(xWords, first + row, exportMWh[row]!);
+    }
+    this.rowCount += count;
+    return true;
   }
 
-  private grow(): void {
-    const capacity = this.t.length * 2;
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /** Room for `rowCount` rows in all, when the caller can tell: filling it exactly saves the copies of growing and trimming. */
+  reserve(rowCount: number): void {
+    if (rowCount > this.t.length) this.resize(rowCount);
+  }
+
+  finish(meterIds: string[]): ReadingChunk {
+    const rowCount = this.rowCount;
+    if (rowCount !== this.t.length) this.resize(rowCount);
+    return { meterIds, columns: { meter: this.meter, t: this.t, i: this.i, x: this.x } };
+  }
+
+  private grow(rowsNeeded: number): void {
+    let capacity = this.t.length * 2;
+    while (capacity < rowsNeeded) capacity *= 2;
+    this.resize(capacity);
+  }
+
+  private resize(capacity: number): void {
     this.meter = grown(this.meter, new Uint32Array(capacity));
     this.t = grown(this.t, new BigInt64Array(capacity));
     this.i = grown(this.i, new BigInt64Array(capacity));
@@ -64,7 +110,8 @@ export class ChunkBuilder {
   }
 }
 
-function grown<Column extends Uint32Array | BigInt64Array>(column: Column, larger: Column): Column {
-  (larger as { set(source: Column): void }).set(column);
-  return larger;
+/** `column` copied into `resized`, cut to its length if shorter. */
+function grown<Column extends Uint32Array | BigInt64Array>(column: Column, resized: Column): Column {
+  (resized as { set(source: Column): void }).set(column.length > resized.length ? column.subarray(0, resized.length) as Column : column);
+  return resized;
 }

@@ -90,6 +90,8 @@ export interface ReadingChunk {
 
 export interface ReadingStore {
   readonly kind: 'sqlite' | 'postgres';
+  /** SQLite: the database file, which settlement read workers open read-only beside this connection (WAL); null in memory and on PostgreSQL. */
+  readonly sqliteFile: string | null;
   createGateway(gateway: NewGateway): Promise<void>;
   gateway(gatewayId: string): Promise<GatewayRecord | null>;
   /** Registers a meter bound to a gateway; returns its key. */

@@ -19,3 +19,10 @@ export function openSqlite(path: string): SqliteDatabase {
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return database;
 }
+
+/** A read-only connection to an existing database file, e.g. a settlement read worker's beside the writer (WAL). */
+export function openSqliteReadOnly(path: string): SqliteDatabase {
+  const database = new Database(path, { readonly: true, fileMustExist: true });
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return database;
+}

@@ -168,6 +168,7 @@ async function readPostgresChunk(sql: Sql, meterIds: string[], fromMs: bigint, t
 
 export class PostgresReadingStore implements ReadingStore {
   readonly kind = 'postgres';
+  readonly sqliteFile = null;
 
   constructor(private readonly sql: Sql, private readonly sealingKey: Uint8Array) {
     assertSealingKey(sealingKey);

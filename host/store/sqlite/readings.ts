@@ -2,9 +2,10 @@
 // serialised by a promise queue, since an async ingest must not interleave
 // with another on the same connection; BEGIN IMMEDIATE takes the write lock
 // up front so a second process waits (busy_timeout) instead of failing late.
+import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
-import { ChunkBuilder, planChunks } from '../reading-chunks.js';
+import { SqliteReadingScan } from './reading-scan.js';
 import { assertGatewaySecret, assertSealingKey, openSealedSecret, sealSecret } from '../secret-seal.js';
 import {
   NO_EXPORT_MWH, READING_CONFLICT, READING_DUPLICATE, READING_STORED,
@@ -29,15 +30,6 @@ function prepareStatements(database: SqliteDatabase) {
     updateBatch: prepare('UPDATE gateway_batches SET response_json = ? WHERE gateway_id = ? AND seq = ?'),
     insertReading: prepare('INSERT INTO readings (meter_key, t, i, x) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     selectReading: prepare('SELECT i, x FROM readings WHERE meter_key = ? AND t = ?').safeIntegers(true),
-    selectPeriod: prepare(
-      'SELECT t, i, x FROM readings WHERE meter_key = ? AND t >= ? AND t < ? ORDER BY t',
-    ).raw(true).safeIntegers(true),
-    selectBefore: prepare(
-      'SELECT t, i, x FROM readings WHERE meter_key = ? AND t < ? ORDER BY t DESC LIMIT 1',
-    ).raw(true).safeIntegers(true),
-    selectAfter: prepare(
-      'SELECT t, i, x FROM readings WHERE meter_key = ? AND t >= ? ORDER BY t LIMIT 1',
-    ).raw(true).safeIntegers(true),
     countReadings: prepare('SELECT count(*) AS n FROM readings'),
   };
 }
@@ -89,12 +81,16 @@ function bindingOf(row: SqlRow | undefined): MeterBinding | null {
 
 export class SqliteReadingStore implements ReadingStore {
   readonly kind = 'sqlite';
+  readonly sqliteFile: string | null;
   private readonly statements: Statements;
+  private readonly scan: SqliteReadingScan;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly database: SqliteDatabase, private readonly sealingKey: Uint8Array) {
     assertSealingKey(sealingKey);
     this.statements = prepareStatements(database);
+    this.scan = new SqliteReadingScan(database);
+    this.sqliteFile = database.memory ? null : resolve(database.name);
   }
 
   /**
@@ -157,35 +153,9 @@ export class SqliteReadingStore implements ReadingStore {
     });
   }
 
-  async *readingsForMeters(query: ReadingsQuery): AsyncIterable<ReadingChunk> {
-    const plan = planChunks(query);
-    for (const meterIds of plan.meterChunks) {
-      // One chunk is read in one go under the queue: a consistent snapshot, never mid-ingest.
-      yield await this.exclusive(async () => this.readChunk(meterIds, plan.fromMs, plan.toMs, plan.boundaryReadings));
-    }
-  }
-
-  private readChunk(meterIds: string[], fromMs: bigint, toMs: bigint, boundaryReadings: boolean): ReadingChunk {
-    const builder = new ChunkBuilder();
-    const { selectMeter, selectBefore, selectPeriod, selectAfter } = this.statements;
-    meterIds.forEach((meterId, meterIndex) => {
-      const binding = bindingOf(selectMeter.get(meterId));
-      if (binding === null) return;
-      const append = (row: unknown): void => {
-        const [tMs, importMWh, exportMWh] = row as [bigint, bigint, bigint | null];
-        builder.append(meterIndex, tMs, importMWh, exportMWh ?? NO_EXPORT_MWH);
-      };
-      if (boundaryReadings) {
-        const before = selectBefore.get(binding.meterKey, fromMs);
-        if (before !== undefined) append(before);
-      }
-      for (const row of selectPeriod.iterate(binding.meterKey, fromMs, toMs)) append(row);
-      if (boundaryReadings) {
-        const after = selectAfter.get(binding.meterKey, toMs);
-        if (after !== undefined) append(after);
-      }
-    });
-    return builder.finish(meterIds);
+  readingsForMeters(query: ReadingsQuery): AsyncIterable<ReadingChunk> {
+    // One chunk is read in one go under the queue: a consistent snapshot, never mid-ingest.
+    return this.scan.chunks(query, (read) => this.exclusive(async () => read()));
   }
 
   countReadings(): Promise<number> {
