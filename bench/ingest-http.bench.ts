@@ -1,47 +1,38 @@
 // Ingest through the real HTTP service (SPEC §6) against a raw insert loop of
 // the same rows, on SQLite and on PostgreSQL (when GRIDSETTLE_PG_URL is set),
-// in one run. The service is buildApp + listen on 127.0.0.1 (port 0) in this
-// process, over a temporary SQLite file (WAL, synchronous=FULL) or a fresh
-// PostgreSQL schema; an operator, a party owning the gateways, GATEWAYS
-// gateways and GATEWAYS × METERS_PER_GATEWAY meters are provisioned through
-// the API. autocannon then posts signed 1 000-frame msgpack columnar batches:
-// every request gets the next pre-built batch (its own gateway seq, readings
-// at new t values so every row is really inserted), with an x-timestamp of
-// the preparation moment (seconds before, well inside the ±300 s window)
-// and its x-signature, both computed before the load starts so that HMAC
-// signing does not compete with the server for this process's CPU. Only 202
-// responses are counted, and the frames stored are summed from their
-// `accepted`. The raw loop (bench/raw-insert.ts, as bench/ingest-store.bench.ts)
-// inserts the same rows in the same order into a fresh readings table of the
-// same schema on the same backend. The two alternate in ROUNDS rounds (each
-// round: its share of the batches over HTTP, then the same rows raw, or the
-// reverse on odd rounds), so both tables start empty, hold the same rows
-// after every round, and see the same machine noise; the ratio is of the
-// summed times of one run.
+// in one run. The service (bench/ingest-http-service.ts) runs in its own
+// worker thread — buildApp + listen on 127.0.0.1 over its own connection to
+// a temporary SQLite file (WAL, synchronous=FULL) or a fresh PostgreSQL
+// schema, with gateways and meters provisioned through the API — so the load
+// generator does not share its event loop (gateways run elsewhere).
+// autocannon then posts signed 1 000-frame msgpack columnar batches: every
+// request gets the next pre-built batch (its own gateway seq, readings at new
+// t values so every row is really inserted), with an x-timestamp of the
+// preparation moment (seconds before, well inside the ±300 s window) and its
+// x-signature, both computed before the load starts. Only 202 responses are
+// counted, and the frames stored are summed from their `accepted`. The raw
+// loop (bench/raw-insert.ts, as bench/ingest-store.bench.ts) inserts the same
+// rows in the same order into a fresh readings table of the same schema on
+// the same backend. The two alternate in ROUNDS rounds (each round: its share
+// of the batches over HTTP, then the same rows raw, or the reverse on odd
+// rounds), so both tables start empty, hold the same rows after every round,
+// and see the same machine noise; the ratio is of the summed times of one run.
 // Standalone: `node dist/bench/ingest-http.bench.js [sqlite|postgres|all] [batches=400] [connections=4]`.
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import autocannon, { type AutocannonRequest } from 'autocannon';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../host/api/app.js';
-import { generateLedgerSigner } from '../host/ledger/blocks.js';
 import { encodeColumnarBatch } from '../host/ingest/encode.js';
 import { signBatch } from '../host/ingest/signature.js';
-import { initOperator } from '../host/server/init.js';
-import { storeOverPostgres, storeOverSqlite, type Store } from '../host/store/open-store.js';
+import type { StoreLocation } from '../host/store/open-store.js';
+import { GATEWAYS, METERS_PER_GATEWAY, startServiceThread, type ServiceThread } from './ingest-http-service.js';
 import { INGEST_BATCHES_PER_WINDOW_MAX } from '../host/limits.js';
 import {
-  benchMeterId, freshPostgres, freshSqlite, gatewayBatch, postgresRawInserter, sqliteRawInserter, timeRawLoop, type RawInserter, type RawRows,
+  freshPostgres, freshSqlite, gatewayBatch, postgresRawInserter, sqliteRawInserter, timeRawLoop, type RawInserter, type RawRows,
 } from './raw-insert.js';
 
-/** 20 gateways × 50 meters = 1 000 meters; a batch is one gateway's 50 meters × 20 readings each. */
-const GATEWAYS = 20;
-const METERS_PER_GATEWAY = 50;
+/** A batch is one gateway's 50 meters × 20 readings each. */
 const STEPS_PER_BATCH = 20;
 const FRAMES_PER_BATCH = METERS_PER_GATEWAY * STEPS_PER_BATCH;
 const STEP_MS = 900_000;
-const SEALING_KEY = new Uint8Array(32).fill(7);
-const OWNER = 'bench-owner';
 /** HTTP and raw rounds alternate this many times: few enough that autocannon's start per round stays small against a round's load. */
 const ROUNDS = 4;
 
@@ -63,27 +54,6 @@ interface PreparedBatch {
   raw: RawRows;
 }
 
-
-async function injectJson(app: FastifyInstance, apiKey: string, url: string, payload: object): Promise<Record<string, unknown>> {
-  const response = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${apiKey}` }, payload });
-  if (response.statusCode !== 201) throw new Error(`POST ${url}: ${response.statusCode} ${response.body}`);
-  return response.json() as Record<string, unknown>;
-}
-
-/** Operator, owner party, gateways and meters through the API; returns each gateway's secret. Meter keys are 1 … N in creation order. */
-async function provision(app: FastifyInstance, store: Store, nowMs: number): Promise<string[]> {
-  const { apiKey } = await initOperator(store, nowMs);
-  await injectJson(app, apiKey, '/v1/parties', { partyId: OWNER, name: 'Bench gateway owner', role: 'gateway' });
-  const secrets: string[] = [];
-  for (let gateway = 0; gateway < GATEWAYS; gateway++) {
-    const created = await injectJson(app, apiKey, '/v1/gateways', { gatewayId: `gw-${gateway}`, ownerPartyId: OWNER });
-    secrets.push(created.secret as string);
-    for (let k = 0; k < METERS_PER_GATEWAY; k++) {
-      await injectJson(app, apiKey, '/v1/meters', { meterId: benchMeterId(gateway * METERS_PER_GATEWAY + k), gatewayId: `gw-${gateway}`, partyId: OWNER });
-    }
-  }
-  return secrets;
-}
 
 /**
  * Gateways in turn; gateway g's w-th batch has seq w and readings of its meters
@@ -170,7 +140,8 @@ function drive(url: string, batches: ReadonlyArray<PreparedBatch>, connections: 
 
 interface ServiceBackend {
   name: string;
-  store: Store;
+  /** Where the service thread opens its own connection to the same database. */
+  location: StoreLocation;
   close(): Promise<void>;
   /** Rows in the service's readings table: checks that the frames counted were really stored (a replayed seq would answer 202 too). */
   countReadings(): Promise<number>;
@@ -182,7 +153,7 @@ async function sqliteBackend(): Promise<ServiceBackend> {
   const fresh = await freshSqlite();
   return {
     name: 'sqlite (file, WAL, synchronous=FULL)',
-    store: storeOverSqlite(fresh.database, SEALING_KEY),
+    location: fresh.location,
     close: fresh.close,
     countReadings: async () => Number((fresh.database.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n),
     openRaw: async () => {
@@ -196,7 +167,7 @@ async function postgresBackend(url: string): Promise<ServiceBackend> {
   const fresh = await freshPostgres(url);
   return {
     name: 'postgres (server defaults, default pool)',
-    store: storeOverPostgres(fresh.sql, SEALING_KEY),
+    location: fresh.location,
     close: fresh.close,
     countReadings: async () => Number((await fresh.sql`SELECT count(*)::int8 AS n FROM readings`)[0]!.n),
     openRaw: async () => {
@@ -238,20 +209,17 @@ export async function benchHttpIngest(open: () => Promise<ServiceBackend>, batch
   if (batchCount / GATEWAYS > INGEST_BATCHES_PER_WINDOW_MAX) throw new Error(`at most ${GATEWAYS * INGEST_BATCHES_PER_WINDOW_MAX} batches: the per-gateway rate limit would answer 429`);
   const backend = await open();
   const raw = await backend.openRaw();
-  let app: FastifyInstance | null = null;
+  let service: ServiceThread | null = null;
   try {
-    app = await buildApp({ store: backend.store, sealingKey: SEALING_KEY, ledgerSigner: generateLedgerSigner(), ledgerExpirySweepMs: 0, logger: false });
+    service = await startServiceThread(backend.location);
     const nowMs = Date.now();
-    const secrets = await provision(app, backend.store, nowMs);
     // Readings end well before now (no `future` frames): batchCount / GATEWAYS windows of 20 steps of 15 min.
     const windows = Math.ceil(batchCount / GATEWAYS);
     const startMs = Math.floor(nowMs / STEP_MS) * STEP_MS - (windows + 1) * STEPS_PER_BATCH * STEP_MS;
-    const batches = prepareBatches(batchCount, secrets, startMs, Date.now());
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = app.server.address() as AddressInfo;
-    const totals = await alternate(`http://127.0.0.1:${port}`, batches, connections, raw.insert);
-    await app.close();
-    app = null;
+    const batches = prepareBatches(batchCount, service.secrets, startMs, Date.now());
+    const totals = await alternate(service.url, batches, connections, raw.insert);
+    await service.close();
+    service = null;
     const stored = await backend.countReadings();
     if (stored !== totals.framesStored) throw new Error(`${totals.framesStored} frames answered as accepted but ${stored} rows in readings`);
     const httpFramesPerSecond = (totals.framesStored * 1000) / totals.elapsedMs;
@@ -262,7 +230,7 @@ export async function benchHttpIngest(open: () => Promise<ServiceBackend>, batch
       ratio: httpFramesPerSecond / rawRowsPerSecond,
     };
   } finally {
-    if (app !== null) await app.close();
+    if (service !== null) await service.close();
     await raw.close();
     await backend.close();
   }

@@ -12,25 +12,30 @@ import { migratePostgres, migrateSqlite } from '../host/store/migrate.js';
 import { openPostgres, type PostgresSql } from '../host/store/postgres.js';
 import { openSqlite, type SqliteDatabase } from '../host/store/sqlite.js';
 import type { GatewayFrame } from '../host/ingest/encode.js';
+import type { StoreLocation } from '../host/store/open-store.js';
 
 /** A migrated SQLite file (WAL, synchronous=FULL) in a temporary directory, removed by close(). */
 export interface FreshSqlite {
   database: SqliteDatabase;
+  /** Where another connection (the service's thread) opens the same database. */
+  location: StoreLocation;
   close(): Promise<void>;
 }
 
 /** A migrated fresh PostgreSQL schema, dropped by close(). */
 export interface FreshPostgres {
   sql: PostgresSql;
+  location: StoreLocation;
   close(): Promise<void>;
 }
 
 export async function freshSqlite(): Promise<FreshSqlite> {
   const directory = mkdtempSync(join(tmpdir(), 'gridsettle-bench-'));
-  const database = openSqlite(join(directory, 'bench.db'));
+  const sqlitePath = join(directory, 'bench.db');
+  const database = openSqlite(sqlitePath);
   migrateSqlite(database);
   return {
-    database,
+    database, location: { sqlitePath },
     close: async () => {
       database.close();
       rmSync(directory, { recursive: true, force: true });
@@ -46,7 +51,7 @@ export async function freshPostgres(url: string, poolMax?: number): Promise<Fres
   const sql: PostgresSql = openPostgres(url, poolMax === undefined ? { schema } : { schema, poolMax });
   await migratePostgres(sql);
   return {
-    sql,
+    sql, location: { postgresUrl: url, schema },
     close: async () => {
       await sql.unsafe(`DROP SCHEMA ${schema} CASCADE`);
       await sql.end();
