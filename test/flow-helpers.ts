@@ -10,7 +10,7 @@ import { verifyInclusion } from '../host/ledger/merkle.js';
 import { verifyBlockSignature } from '../host/ledger/blocks.js';
 import type { PartyRole } from '../host/store/party-store.js';
 import type { BackendFactory } from './store-backends.js';
-import { LEDGER_SIGNER, NOW_MS, call, openApi, provision, type ApiFixture, type Provisioned } from './api-helpers.js';
+import { LEDGER_SIGNER, NOW_MS, call, created, openApi, provision, type ApiFixture, type Provisioned } from './api-helpers.js';
 
 export interface FlowFixture extends ApiFixture, Provisioned {
   /** The API key of the party of `role` (`p-<role>`; the operator is `operator`). */
@@ -22,6 +22,12 @@ export async function openFlows(backend: BackendFactory, options: AppOptions = {
   const fixture = await openApi(backend, options);
   const provisioned = await provision(fixture);
   return { ...fixture, ...provisioned, as: (role) => provisioned.keys[role] };
+}
+
+/** Registers one more party (operator API) and issues its API key; returns the key. */
+export async function addParty(fixture: ApiFixture, partyId: string, role: PartyRole): Promise<string> {
+  await created(call(fixture.app, fixture.operatorKey, 'POST', '/v1/parties', { partyId, name: partyId, role }));
+  return (await created<{ apiKey: string }>(call(fixture.app, fixture.operatorKey, 'POST', `/v1/parties/${partyId}/keys`))).apiKey;
 }
 
 /** Opens the wallet of `role`'s party in `currency` and tops it up by `amount` (a decimal string); returns the wallet's account id. */

@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import type { PartyRole } from '../host/store/party-store.js';
 import { storeBackends } from './store-backends.js';
 import { NOW_MS, assertError, call, columnar, created, frame, postBatch } from './api-helpers.js';
-import { assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
+import {
+  addParty as addFlowParty, assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture,
+} from './flow-helpers.js';
 import type { GatewayFrame } from '../host/ingest/encode.js';
 import { EV_OFFERS_IN_FORCE_PER_SUPPLIER_MAX } from '../host/limits.js';
 
@@ -60,8 +62,7 @@ for (const backend of storeBackends()) {
     };
 
     async function addParty(partyId: string, role: PartyRole): Promise<void> {
-      await created(call(fixture.app, fixture.as('operator'), 'POST', '/v1/parties', { partyId, name: partyId, role }));
-      keys[partyId] = (await created<{ apiKey: string }>(call(fixture.app, fixture.as('operator'), 'POST', `/v1/parties/${partyId}/keys`))).apiKey;
+      keys[partyId] = await addFlowParty(fixture, partyId, role);
     }
 
     before(async () => {

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { storeBackends } from './store-backends.js';
-import { NOW_MS, assertError, call, created } from './api-helpers.js';
-import { assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
+import { NOW_MS, assertError, call } from './api-helpers.js';
+import { addParty, assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
 
 const INTERVAL = NOW_MS + 3_600_000; // 01:00, a 15-minute boundary
 const KWH = 1_000_000; // mWh
@@ -24,8 +24,7 @@ for (const backend of storeBackends()) {
       keys['north-buyer'] = fixture.as('participant');
       keys['south-seller'] = fixture.as('supplier');
       for (const [partyId, role] of [['p-south-buyer', 'participant'], ['p-north-seller', 'supplier']] as const) {
-        await created(call(fixture.app, fixture.as('operator'), 'POST', '/v1/parties', { partyId, name: partyId, role }));
-        keys[partyId.slice(2)] = (await created<{ apiKey: string }>(call(fixture.app, fixture.as('operator'), 'POST', `/v1/parties/${partyId}/keys`))).apiKey;
+        keys[partyId.slice(2)] = await addParty(fixture, partyId, role);
       }
       await fundedWallet(fixture, 'participant', 'EUR', '20');
       for (const who of ['south-buyer', 'north-seller']) {
