@@ -139,6 +139,8 @@ export const INGEST_RATE_WINDOW_MS = 60_000;
 /** Event-loop delay above which ingest answers 503 overloaded, and the retry-after it sends. */
 export const INGEST_EVENT_LOOP_DELAY_MS_MAX = 1_000;
 export const INGEST_RETRY_AFTER_S = 10;
+/** SQLite: batches committed together in one transaction (one WAL sync), at most. */
+export const INGEST_GROUP_COMMIT_BATCHES_MAX = 16;
 /** Ledger API: accounts or transfers in one request, and that request's body, bytes (a transfer is ~300 bytes of JSON). */
 export const API_LEDGER_EVENTS_PER_REQUEST_MAX = 1_000;
 export const API_LEDGER_BODY_BYTES_MAX = 1024 * 1024;

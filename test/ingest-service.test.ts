@@ -134,6 +134,26 @@ for (const backend of storeBackends()) {
       }
     });
 
+    it('batches arriving together (one group commit on SQLite) stand or fall alone: a failing one stores nothing, the others all', async () => {
+      const fixture = await openFixture(backend);
+      try {
+        const [first, conflicting, failing, other] = await Promise.allSettled([
+          post(fixture.store, GATEWAY_A, 1, [frame('m-a1', 0, 100)]),
+          post(fixture.store, GATEWAY_A, 1, [frame('m-a1', 60_000, 101)]),
+          post(failingAfterInsert(fixture.store), GATEWAY_A, 2, [frame('m-a2', 0, 5)]),
+          post(fixture.store, GATEWAY_B, 1, [frame('m-b1', -900_000, 1), frame('m-b1', 0, 2)]),
+        ]);
+        assert.equal(first.status === 'fulfilled' && first.value.accepted, 1);
+        await assertSeqConflict(conflicting.status === 'rejected' ? Promise.reject(conflicting.reason) : Promise.resolve());
+        assert.ok(failing.status === 'rejected' && /injected failure/.test(String(failing.reason)));
+        assert.equal(other.status === 'fulfilled' && other.value.accepted, 2);
+        assert.deepEqual(await storedRows(fixture.store), ['m-a1 0 100 -1', 'm-b1 -900000 1 -1', 'm-b1 0 2 -1']);
+        assert.equal((await post(fixture.store, GATEWAY_A, 2, [frame('m-a2', 0, 5)])).accepted, 1, 'the failed batch left its seq free');
+      } finally {
+        await fixture.close();
+      }
+    });
+
     it('a response written for a seq this transaction did not claim fails the commit, storing nothing', async () => {
       const fixture = await openFixture(backend);
       try {

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
+import { INGEST_GROUP_COMMIT_BATCHES_MAX } from '../../limits.js';
 import { SqliteReadingScan } from './reading-scan.js';
 import { assertGatewaySecret, assertSealingKey, openSealedSecret, sealSecret } from '../secret-seal.js';
 import {
@@ -85,6 +86,8 @@ export class SqliteReadingStore implements ReadingStore {
   private readonly statements: Statements;
   private readonly scan: SqliteReadingScan;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Batches waiting for the next group commit. */
+  private readonly ingestQueue: Array<{ work: (transaction: IngestTransaction) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }> = [];
 
   constructor(private readonly database: SqliteDatabase, private readonly sealingKey: Uint8Array) {
     assertSealingKey(sealingKey);
@@ -139,18 +142,56 @@ export class SqliteReadingStore implements ReadingStore {
     });
   }
 
+  /**
+   * Group commit: a batch waits one turn of the event loop (setImmediate) so
+   * the batches whose requests are already readable join it; they share one
+   * transaction and one WAL sync, which is most of a batch's cost. Each runs
+   * in its own savepoint: one that throws leaves no trace and the others
+   * stand. Every promise settles only after the COMMIT.
+   */
   withIngestTransaction<T>(work: (transaction: IngestTransaction) => Promise<T>): Promise<T> {
-    return this.exclusive(async () => {
-      this.database.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(sqliteTransaction(this.statements));
-        this.database.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.database.inTransaction) this.database.exec('ROLLBACK');
-        throw error;
-      }
+    return new Promise<T>((resolve, reject) => {
+      this.ingestQueue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.ingestQueue.length === 1) this.scheduleIngestGroup();
     });
+  }
+
+  private scheduleIngestGroup(): void {
+    setImmediate(() => void this.exclusive(() => this.commitIngestGroup()).catch(() => undefined));
+  }
+
+  private async commitIngestGroup(): Promise<void> {
+    const group = this.ingestQueue.splice(0, INGEST_GROUP_COMMIT_BATCHES_MAX);
+    if (this.ingestQueue.length > 0) this.scheduleIngestGroup();
+    const outcomes: Array<{ value: unknown } | { error: unknown }> = [];
+    try {
+      this.database.exec('BEGIN IMMEDIATE');
+      for (const { work } of group) outcomes.push(await this.inSavepoint(work));
+      this.database.exec('COMMIT');
+    } catch (error) {
+      if (this.database.inTransaction) this.database.exec('ROLLBACK');
+      for (const { reject } of group) reject(error);
+      return;
+    }
+    group.forEach(({ resolve, reject }, index) => {
+      const outcome = outcomes[index]!;
+      if ('error' in outcome) reject(outcome.error);
+      else resolve(outcome.value);
+    });
+  }
+
+  /** One batch of a group: its writes stand if it resolves, and vanish if it throws. */
+  private async inSavepoint(work: (transaction: IngestTransaction) => Promise<unknown>): Promise<{ value: unknown } | { error: unknown }> {
+    this.database.exec('SAVEPOINT ingest_batch');
+    try {
+      const value = await work(sqliteTransaction(this.statements));
+      this.database.exec('RELEASE ingest_batch');
+      return { value };
+    } catch (error) {
+      this.database.exec('ROLLBACK TO ingest_batch');
+      this.database.exec('RELEASE ingest_batch');
+      return { error };
+    }
   }
 
   readingsForMeters(query: ReadingsQuery): AsyncIterable<ReadingChunk> {
