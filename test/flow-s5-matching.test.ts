@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyBatchSignature } from '../host/ingest/signature.js';
 import { storeBackends } from './store-backends.js';
-import { NOW_MS, assertError, call } from './api-helpers.js';
+import { LEDGER_TEST_OPTIONS, NOW_MS, assertError, call } from './api-helpers.js';
+import { buildApp } from '../host/api/app.js';
 import { assertLedgerSound, assertRecordProven, openFlows, type FlowFixture } from './flow-helpers.js';
 
 const HOUR = 3_600_000;
@@ -150,6 +151,39 @@ for (const backend of storeBackends()) {
       }
       const events = new Set(hook.received.map((delivery) => (JSON.parse(delivery.body.toString()) as { assignment: { device: string } }).assignment.device));
       assert.deepEqual([...events].sort(), ['d1', 'd2']);
+    });
+
+    it('a delivery a stopped host left pending is delivered by the next host that starts', async () => {
+      let accept = false;
+      const received: string[] = [];
+      const receiver = createServer((req, res) => {
+        received.push(`${String(req.headers['x-gridsettle-event'])} ${accept ? 200 : 503}`);
+        res.statusCode = accept ? 200 : 503;
+        res.end();
+        req.resume();
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const options = { store: fixture.store, logger: false, nowMs: () => NOW_MS, ...LEDGER_TEST_OPTIONS } as const;
+      try {
+        const first = await buildApp(options);
+        const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+        assert.equal((await call(first, fixture.as('transmission'), 'POST', '/v1/matching/webhooks', { url })).statusCode, 201);
+        assert.equal((await call(first, fixture.as('transmission'), 'POST', '/v1/matching/sites', site('p9', 'stationary', 'demand', 5, 0, 10))).statusCode, 201);
+        assert.equal((await call(first, fixture.as('participant'), 'POST', '/v1/matching/sites', site('d9', 'mobile', 'supply', 5, 0, 10))).statusCode, 201);
+        assert.equal((await call(first, fixture.as('authority'), 'POST', '/v1/matching/runs', { id: 'run-9', travelCostPerKm: '0', mismatchCostPerKWh: '0' })).statusCode, 201);
+        for (let waited = 0; received.length === 0 && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+        await first.close();
+        const attemptsBefore = received.length;
+        assert.ok(attemptsBefore >= 1 && received.every((line) => line.endsWith(' 503')));
+        accept = true;
+        const next = await buildApp(options);
+        await next.ready();
+        for (let waited = 0; !received.some((line) => line.endsWith(' 200')) && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+        await next.close();
+        assert.equal(received.filter((line) => line.endsWith(' 200')).length, 1, received.join(', '));
+      } finally {
+        receiver.close();
+      }
     });
 
     it('each assignment is a ledger record both parties can prove; others get 404', async () => {

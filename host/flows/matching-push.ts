@@ -8,11 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import type { FlowObject, FlowTransaction } from '../store/flow-store.js';
-import { signBatch } from '../ingest/signature.js';
 import { limitExceeded } from '../errors.js';
 import {
-  MATCHING_STREAM_HEARTBEAT_MS, MATCHING_STREAM_POLL_MS, WEBHOOK_ATTEMPTS_MAX, WEBHOOK_BACKOFF_BASE_MS, WEBHOOK_TIMEOUT_MS,
-  WEBHOOKS_PER_PARTY_MAX,
+  MATCHING_STREAM_HEARTBEAT_MS, MATCHING_STREAM_POLL_MS, WEBHOOKS_PER_PARTY_MAX,
 } from '../limits.js';
 
 export const EVENT_KIND = 'match-event';
@@ -108,72 +106,4 @@ export async function registerWebhook(context: ApiContext, partyId: string, url:
     return (await tx.get<WebhookBody>(WEBHOOK_KIND, id))!;
   });
   return { webhook, secret: secret.toString('base64') };
-}
-
-export interface DeliveryOutcome {
-  webhookId: string;
-  eventId: string;
-  attempts: number;
-  delivered: boolean;
-  lastStatus: number | null;
-}
-
-/** Delivers stored events to their parties' webhooks, in the background; `settled` resolves when every delivery ended. */
-export class WebhookSender {
-  private readonly inFlight = new Set<Promise<DeliveryOutcome>>();
-  private stopped = false;
-  readonly outcomes: DeliveryOutcome[] = [];
-
-  constructor(private readonly context: ApiContext, private readonly backoffBaseMs = WEBHOOK_BACKOFF_BASE_MS) {}
-
-  async send(events: ReadonlyArray<FlowObject<MatchEventBody>>): Promise<void> {
-    for (const event of events) {
-      const hooks = await this.context.store.flows.list<WebhookBody>(WEBHOOK_KIND, { ownerPartyId: event.ownerPartyId, limit: WEBHOOKS_PER_PARTY_MAX });
-      for (const hook of hooks) {
-        const delivery = this.deliver(hook, event);
-        this.inFlight.add(delivery);
-        void delivery.then((outcome) => {
-          this.outcomes.push(outcome);
-          this.inFlight.delete(delivery);
-        });
-      }
-    }
-  }
-
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-  }
-
-  /** Stops retrying (shutdown); attempts under way finish. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.settled();
-  }
-
-  private async deliver(hook: FlowObject<WebhookBody>, event: FlowObject<MatchEventBody>): Promise<DeliveryOutcome> {
-    const secret = this.context.store.flows.openSecret(`${WEBHOOK_KIND}:${hook.id}`, hook.body.secretSealed);
-    const body = Buffer.from(JSON.stringify(eventView(event)));
-    let lastStatus: number | null = null;
-    for (let attempt = 1; ; attempt++) {
-      lastStatus = await this.attempt(hook.body.url, secret, event.id, body);
-      const delivered = lastStatus !== null && lastStatus >= 200 && lastStatus < 300;
-      if (delivered || this.stopped || attempt === WEBHOOK_ATTEMPTS_MAX) return { webhookId: hook.id, eventId: event.id, attempts: attempt, delivered, lastStatus };
-      await new Promise((resolve) => setTimeout(resolve, this.backoffBaseMs * 2 ** (attempt - 1)));
-    }
-  }
-
-  /** One POST; the response status, or null when none came (refused, timed out). */
-  private async attempt(url: string, secret: Uint8Array, eventId: string, body: Buffer): Promise<number | null> {
-    const timestamp = String(this.context.nowMs());
-    try {
-      const response = await fetch(url, {
-        method: 'POST', body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-        headers: { 'content-type': 'application/json', 'x-gridsettle-event': eventId, 'x-timestamp': timestamp, 'x-signature': signBatch(secret, timestamp, body) },
-      });
-      await response.body?.cancel();
-      return response.status;
-    } catch {
-      return null;
-    }
-  }
 }

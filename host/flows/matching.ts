@@ -11,7 +11,8 @@ import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.
 import { WEBHOOK_URL_LENGTH_MAX } from '../limits.js';
 import { invalidInput } from '../errors.js';
 import { epochMsSchema, flowIdParamsSchema, flowIdSchema, geoSchema, moneySchema } from './schemas.js';
-import { EVENT_KIND, EventStreams, eventView, registerWebhook, WebhookSender, type MatchEventBody } from './matching-push.js';
+import { EVENT_KIND, EventStreams, eventView, registerWebhook, type MatchEventBody } from './matching-push.js';
+import { WebhookSender } from './matching-webhooks.js';
 import { registerSite, runMatching, RUN_KIND, SITE_KIND, type NewSite, type RunBody, type SiteBody } from './matching-sites.js';
 import type { FlowObject } from '../store/flow-store.js';
 
@@ -143,6 +144,10 @@ export async function matchingPlugin(app: FastifyInstance, context: ApiContext):
   app.addHook('onRequest', bearerAuth(context.store.parties));
   const streams = new EventStreams();
   const sender = new WebhookSender(context);
+  // Deliveries a stopped host left pending are resumed by the next host that starts.
+  app.addHook('onReady', async () => {
+    await sender.resume();
+  });
   app.addHook('preClose', async () => {
     streams.closeAll();
     await sender.stop();
