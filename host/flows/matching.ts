@@ -144,9 +144,10 @@ export async function matchingPlugin(app: FastifyInstance, context: ApiContext):
   app.addHook('onRequest', bearerAuth(context.store.parties));
   const streams = new EventStreams();
   const sender = new WebhookSender(context);
-  // Deliveries a stopped host left pending are resumed by the next host that starts.
+  // Deliveries a stopped host left pending are resumed by the next host that starts,
+  // in the background: a store that does not answer yet must not stop the start (readiness says so).
   app.addHook('onReady', async () => {
-    await sender.resume();
+    void sender.resume().catch((error: unknown) => app.log.error({ err: error }, 'resuming webhook deliveries failed'));
   });
   app.addHook('preClose', async () => {
     streams.closeAll();
