@@ -156,6 +156,7 @@ for (const backend of storeBackends()) {
       assertError(await create({ ...event, toMs: EVENT_TO_MS + 7 * 3_600_000 }), 400, 'invalid_input');
       assertError(await create({ ...event, fromMs: utcMs('2026-01-07', 11), toMs: utcMs('2026-01-07', 12) }), 400, 'invalid_input');
       assertError(await create({ ...event, holidays: ['2026-02-30'] }), 400, 'invalid_input');
+      assertError(await create({ ...event, timezone: 'Mars/Olympus_Mons' }), 400, 'invalid_input');
       assertError(await create({ ...event, applianceIds: ['a1', 'nope'] }), 400, 'invalid_request');
       assertError(await create({ ...event, applianceIds: Array.from({ length: 101 }, (_, i) => `x${i}`) }), 400, 'limit_exceeded');
       assertError(await create({ ...event, rewardPrice: '0.1234567' }), 400, 'invalid_amount');

@@ -2,12 +2,17 @@
 // response"): per event interval, the baseline is the mean of the same
 // interval on the 10 most recent like days before the event (round half to
 // even, SPEC §1), and achieved = baseline − actual, floored at 0. Days are
-// UTC calendar days; a like day has the event day's type (weekday, or
-// weekend/holiday) and every one of its event intervals measured.
+// calendar days in the event's timezone (UTC unless it names one): the same
+// interval on an earlier day is the same local clock time. A like day has
+// the event day's type (weekday, or weekend/holiday) and every one of its
+// event intervals measured; a day on which one of those local times does not
+// exist (the spring-forward gap) is not a like day, and one that exists
+// twice (fall-back) takes its first occurrence.
 import { floorDiv, roundHalfEven } from '../exact.js';
 import { invalidInput } from '../errors.js';
 import { DAY_MS, INTERVAL_MS_DEFAULT } from '../limits.js';
 import { civilFromDays, weekdayOfDay } from '../tariff/calendar.js';
+import { localDayNumber, offsetAtMs } from '../tariff/timezone.js';
 
 /** The grid of appliance metering, billing windows and DR events. */
 export const DR_INTERVAL_MS = INTERVAL_MS_DEFAULT;
@@ -29,8 +34,10 @@ export type MeterIntervals = ReadonlyMap<number, IntervalEnergy>;
 export interface EventWindow {
   fromMs: number;
   toMs: number;
-  /** UTC day numbers (days since 1970-01-01) that count as holidays. */
+  /** Local day numbers (days since 1970-01-01 in `timezone`) that count as holidays. */
   holidayDays: ReadonlySet<number>;
+  /** IANA zone whose calendar days the baseline compares. */
+  timezone: string;
 }
 
 export type ReductionOutcome = 'ok' | 'insufficient_history' | 'missing_readings';
@@ -44,7 +51,7 @@ export interface IntervalReduction {
 
 export interface MeasuredReduction {
   outcome: ReductionOutcome;
-  /** The like days used (or found, when too few), most recent first, as UTC day numbers. */
+  /** The like days used (or found, when too few), most recent first, as local day numbers. */
   likeDays: number[];
   /** Per event interval; empty unless the outcome is ok. */
   intervals: IntervalReduction[];
@@ -55,7 +62,7 @@ export function utcDayOf(ms: number): number {
   return Number(floorDiv(BigInt(ms), BigInt(DAY_MS)));
 }
 
-/** "YYYY-MM-DD" of a UTC day number. */
+/** "YYYY-MM-DD" of a day number. */
 export function isoDateOf(dayNumber: number): string {
   const { year, month, day } = civilFromDays(dayNumber);
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
@@ -75,9 +82,11 @@ export function checkGridWindow(fromMs: number, toMs: number, what: string): voi
   if (fromMs >= toMs) throw invalidInput(`${what}: fromMs must be before toMs`);
 }
 
-export function checkEventWindow(fromMs: number, toMs: number): void {
+export function checkEventWindow(fromMs: number, toMs: number, timezone: string): void {
   checkGridWindow(fromMs, toMs, 'a DR event window');
-  if (utcDayOf(fromMs) !== utcDayOf(toMs - 1)) throw invalidInput('a DR event window lies inside one UTC day');
+  if (localDayNumber(timezone, fromMs) !== localDayNumber(timezone, toMs - 1)) {
+    throw invalidInput(`a DR event window lies inside one calendar day in ${timezone}`);
+  }
 }
 
 function intervalStarts(window: EventWindow): number[] {
@@ -86,11 +95,29 @@ function intervalStarts(window: EventWindow): number[] {
   return starts;
 }
 
-/** The energies of `starts` shifted back by `daysBack` days, or null when one of them was not measured. */
-function measuredDay(intervals: MeterIntervals, starts: readonly number[], daysBack: number): bigint[] | null {
+/**
+ * The instant whose local time in `timezone` is `localMs` (local clock as if
+ * UTC): the earlier of two in a fall-back hour, null in a spring-forward gap.
+ */
+export function instantOfLocal(timezone: string, localMs: number): number | null {
+  const candidates = [offsetAtMs(timezone, localMs - DAY_MS), offsetAtMs(timezone, localMs + DAY_MS)]
+    .map((offsetMs) => localMs - offsetMs)
+    .filter((instantMs) => instantMs + offsetAtMs(timezone, instantMs) === localMs);
+  return candidates.length === 0 ? null : Math.min(...candidates);
+}
+
+/** `startMs` at the same local clock time `daysBack` days earlier, or null when that time does not exist then. */
+function sameLocalTimeBefore(timezone: string, startMs: number, daysBack: number): number | null {
+  if (daysBack === 0) return startMs;
+  return instantOfLocal(timezone, startMs + offsetAtMs(timezone, startMs) - daysBack * DAY_MS);
+}
+
+/** The energies of `starts` at the same local times `daysBack` days earlier, or null when one of them was not measured. */
+function measuredDay(intervals: MeterIntervals, starts: readonly number[], daysBack: number, timezone: string): bigint[] | null {
   const energies: bigint[] = [];
   for (const startMs of starts) {
-    const row = intervals.get(startMs - daysBack * DAY_MS);
+    const shiftedMs = sameLocalTimeBefore(timezone, startMs, daysBack);
+    const row = shiftedMs === null ? undefined : intervals.get(shiftedMs);
     if (row === undefined || (row.flags & UNMEASURED_FLAGS) !== 0) return null;
     energies.push(row.impMWh);
   }
@@ -99,13 +126,13 @@ function measuredDay(intervals: MeterIntervals, starts: readonly number[], daysB
 
 /** The most recent like days with every event interval measured, at most BASELINE_LIKE_DAYS, and their energies. */
 function likeDaysOf(intervals: MeterIntervals, window: EventWindow, starts: readonly number[]): { days: number[]; energies: bigint[][] } {
-  const eventDay = utcDayOf(window.fromMs);
+  const eventDay = localDayNumber(window.timezone, window.fromMs);
   const eventIsWeekday = isWeekdayType(eventDay, window.holidayDays);
   const days: number[] = [];
   const energies: bigint[][] = [];
   for (let daysBack = 1; daysBack <= BASELINE_LOOKBACK_DAYS && days.length < BASELINE_LIKE_DAYS; daysBack++) {
     if (isWeekdayType(eventDay - daysBack, window.holidayDays) !== eventIsWeekday) continue;
-    const measured = measuredDay(intervals, starts, daysBack);
+    const measured = measuredDay(intervals, starts, daysBack, window.timezone);
     if (measured === null) continue;
     days.push(eventDay - daysBack);
     energies.push(measured);
@@ -115,9 +142,9 @@ function likeDaysOf(intervals: MeterIntervals, window: EventWindow, starts: read
 
 /** The event's reduction for one meter from its aggregated intervals (event day and lookback). */
 export function measureReduction(intervals: MeterIntervals, window: EventWindow): MeasuredReduction {
-  checkEventWindow(window.fromMs, window.toMs);
+  checkEventWindow(window.fromMs, window.toMs, window.timezone);
   const starts = intervalStarts(window);
-  const actual = measuredDay(intervals, starts, 0);
+  const actual = measuredDay(intervals, starts, 0, window.timezone);
   if (actual === null) return { outcome: 'missing_readings', likeDays: [], intervals: [], achievedMWh: 0n };
   const { days, energies } = likeDaysOf(intervals, window, starts);
   if (days.length < BASELINE_LIKE_DAYS) return { outcome: 'insufficient_history', likeDays: days, intervals: [], achievedMWh: 0n };

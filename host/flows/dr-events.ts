@@ -22,6 +22,7 @@ import { FlowError } from './errors.js';
 import { appendFlowRecord, flowRecordId, walletAccountId } from './ledger-bridge.js';
 import { allocateReduction, compareIdsBytewise } from './dr-allocation.js';
 import { checkEventWindow, isoDateOf } from './dr-baseline.js';
+import { checkTimezone } from '../tariff/timezone.js';
 import { buildSignal } from './dr-signals.js';
 import { drIdParamsSchema, eventReply, newEventSchema, type NewEventBody } from './dr-schemas.js';
 import {
@@ -30,7 +31,7 @@ import {
 } from './dr-store.js';
 
 /** What identifies an event request: a retry with the same fields answers the same event. */
-type EventTerms = Pick<EventBody, 'sponsorPartyId' | 'currency' | 'targetW' | 'fromMs' | 'toMs' | 'rewardPriceMicroPerKWh' | 'holidays'> & { applianceIds: string[] };
+type EventTerms = Pick<EventBody, 'sponsorPartyId' | 'currency' | 'targetW' | 'fromMs' | 'toMs' | 'rewardPriceMicroPerKWh' | 'holidays'> & { applianceIds: string[]; timezone: string };
 
 async function sponsorOf(context: ApiContext, caller: Party, requested: string | undefined): Promise<string> {
   if (caller.role === 'transmission') {
@@ -54,7 +55,9 @@ function normalisedHolidays(holidays: readonly string[] | undefined): string[] {
 function termsOf(body: NewEventBody, sponsorPartyId: string): EventTerms {
   currencyExponent(body.currency);
   const rewardPriceMicroPerKWh = parseMicro(body.rewardPrice, 'rewardPrice', 0n, ENERGY_PRICE_MICRO_MAX);
-  checkEventWindow(body.fromMs, body.toMs);
+  const timezone = body.timezone ?? 'UTC';
+  checkTimezone(timezone);
+  checkEventWindow(body.fromMs, body.toMs, timezone);
   if (body.applianceIds.length > DR_EVENT_APPLIANCES_MAX) {
     throw limitExceeded('DR_EVENT_APPLIANCES_MAX', `a DR event spans at most ${DR_EVENT_APPLIANCES_MAX} appliances`);
   }
@@ -62,13 +65,16 @@ function termsOf(body: NewEventBody, sponsorPartyId: string): EventTerms {
   if (new Set(applianceIds).size !== applianceIds.length) throw invalidInput('applianceIds lists an appliance twice');
   return {
     sponsorPartyId, currency: body.currency, targetW: body.targetW, fromMs: body.fromMs, toMs: body.toMs,
-    rewardPriceMicroPerKWh: String(rewardPriceMicroPerKWh), holidays: normalisedHolidays(body.holidays), applianceIds,
+    rewardPriceMicroPerKWh: String(rewardPriceMicroPerKWh), holidays: normalisedHolidays(body.holidays), applianceIds, timezone,
   };
 }
 
 function termsOfEvent(body: EventBody): EventTerms {
   const { sponsorPartyId, currency, targetW, fromMs, toMs, rewardPriceMicroPerKWh, holidays } = body;
-  return { sponsorPartyId, currency, targetW, fromMs, toMs, rewardPriceMicroPerKWh, holidays, applianceIds: body.allocations.map((entry) => entry.applianceId) };
+  return {
+    sponsorPartyId, currency, targetW, fromMs, toMs, rewardPriceMicroPerKWh, holidays, timezone: body.timezone ?? 'UTC',
+    applianceIds: body.allocations.map((entry) => entry.applianceId),
+  };
 }
 
 /** An appliance may join: it exists, is active, bills in the event currency and is in no event that is not over by `fromMs`. */
@@ -113,7 +119,7 @@ function eventRecord(eventId: string, body: EventBody): Record<string, unknown> 
   const parties = [...new Set([body.sponsorPartyId, ...body.allocations.map((entry) => entry.ownerPartyId)])].sort(compareIdsBytewise);
   return {
     event: eventId, sponsor: body.sponsorPartyId, parties, currency: body.currency, targetW: body.targetW, fromMs: body.fromMs, toMs: body.toMs,
-    rewardPrice: formatMinimal(BigInt(body.rewardPriceMicroPerKWh), 6), holidays: body.holidays, signalsExpireAtMs: body.toMs,
+    rewardPrice: formatMinimal(BigInt(body.rewardPriceMicroPerKWh), 6), holidays: body.holidays, timezone: body.timezone ?? 'UTC', signalsExpireAtMs: body.toMs,
     allocations: body.allocations.map((entry) => ({ appliance: entry.applianceId, owner: entry.ownerPartyId, flexiblePowerW: entry.flexiblePowerW, reductionW: entry.reductionW })),
   };
 }

@@ -74,6 +74,8 @@ export interface NewEventBody {
   rewardPrice: string;
   applianceIds: string[];
   holidays?: string[];
+  /** IANA zone of the baseline's like days (default UTC). */
+  timezone?: string;
   sponsorPartyId?: string;
 }
 
@@ -86,6 +88,7 @@ export const newEventSchema = {
     fromMs: epochMsSchema, toMs: epochMsSchema, rewardPrice: moneySchema,
     applianceIds: { type: 'array', minItems: 1, items: drIdSchema },
     holidays: { type: 'array', items: { type: 'string', maxLength: 10 } },
+    timezone: { type: 'string', minLength: 1, maxLength: 64 },
     sponsorPartyId: partyIdSchema,
   },
 } as const;

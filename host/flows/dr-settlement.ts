@@ -29,6 +29,8 @@ import {
 } from './dr-store.js';
 
 const MICRO_PER_KILO = 1_000_000n;
+/** How far a local time can move in UTC between like days (daylight saving shifts are at most an hour). */
+const DST_MARGIN_MS = 2 * 3_600_000;
 
 function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<ApplianceBody>, measured: MeasuredReduction): SettlementBody {
   const rewardMicro = roundHalfEven(measured.achievedMWh * BigInt(event.body.rewardPriceMicroPerKWh), MICRO_PER_KILO);
@@ -46,15 +48,18 @@ function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<Appl
 /** Every appliance's reduction, from one read of its meters over the lookback days and the event day. */
 async function measureEvent(context: ApiContext, event: FlowObject<EventBody>): Promise<SettlementBody[]> {
   const { fromMs, toMs, holidays, allocations } = event.body;
+  const timezone = event.body.timezone ?? 'UTC';
   const appliances = await Promise.all(allocations.map(async (entry) => (await context.store.flows.get<ApplianceBody>(APPLIANCE_KIND, entry.applianceId))!));
   const durationMs = toMs - fromMs;
-  // Only the event's time of day matters on every day read.
-  const sameTimeOfDay = (startMs: number): boolean => (((startMs - fromMs) % DAY_MS) + DAY_MS) % DAY_MS < durationMs;
+  // Only the event's time of day matters on every day read; in a zone with daylight saving the same local
+  // time moves by up to an hour in UTC, so a margin of DST_MARGIN_MS each side is read too.
+  const marginMs = timezone === 'UTC' ? 0 : DST_MARGIN_MS;
+  const sameTimeOfDay = (startMs: number): boolean => (((startMs - fromMs + marginMs) % DAY_MS) + DAY_MS) % DAY_MS < durationMs + 2 * marginMs;
   const meters = await meterIntervals(
     context.store.readings, appliances.map((appliance) => appliance.body.meterId), fromMs - BASELINE_LOOKBACK_DAYS * DAY_MS, toMs, sameTimeOfDay,
   );
   const holidayDays = new Set(holidays.map((date) => parseIsoDate(date, 'holiday')));
-  return appliances.map((appliance) => settlementBody(event, appliance, measureReduction(meters.get(appliance.body.meterId)!, { fromMs, toMs, holidayDays })));
+  return appliances.map((appliance) => settlementBody(event, appliance, measureReduction(meters.get(appliance.body.meterId)!, { fromMs, toMs, holidayDays, timezone })));
 }
 
 /** Measures and stores the per-appliance outcomes once; the sponsor's wallet must cover the rewards. */

@@ -64,6 +64,8 @@ export type EventBody = {
   toMs: number;
   rewardPriceMicroPerKWh: string;
   holidays: string[];
+  /** IANA zone of the baseline's calendar days; events stored before it existed are UTC. */
+  timezone?: string;
   allocations: AllocationEntry[];
   status: 'announced' | 'settling' | 'settled';
   recordLeafIndex: number | null;
@@ -188,7 +190,7 @@ export function eventView(event: FlowObject<EventBody>, settlements: ReadonlyArr
   return {
     id: event.id, sponsorPartyId: body.sponsorPartyId, currency: body.currency, targetW: body.targetW,
     fromMs: body.fromMs, toMs: body.toMs, rewardPrice: formatMinimal(BigInt(body.rewardPriceMicroPerKWh), 6),
-    holidays: body.holidays, allocations: body.allocations, status: body.status, recordLeafIndex: body.recordLeafIndex,
+    holidays: body.holidays, timezone: body.timezone ?? 'UTC', allocations: body.allocations, status: body.status, recordLeafIndex: body.recordLeafIndex,
     totalReward: body.totalRewardMicro === null ? null : formatMicro(BigInt(body.totalRewardMicro)),
     settledAtMs: body.settledAtMs, settlements: settlements.map(settlementView),
   };
