@@ -1,5 +1,6 @@
 // ISO 4217 currencies and their minor-unit exponents (SPEC §1: statement
 // amounts carry exactly the exponent's decimals; unknown codes are rejected).
+import { formatFixed } from './decimal.js';
 import { invalidInput } from './errors.js';
 
 const ISO_4217_CODES = (
@@ -27,4 +28,16 @@ export function currencyExponent(code: unknown): number {
     throw invalidInput(`unknown currency ${JSON.stringify(code)} (expected an ISO 4217 code such as "EUR")`);
   }
   return EXPONENT_EXCEPTIONS[code] ?? 2;
+}
+
+/** µ in one minor unit of `code` (EUR 10 000, JPY 1 000 000, KWD 1 000); `invalid_input` for an unknown code. */
+export function microPerMinorUnit(code: unknown): bigint {
+  return 10n ** BigInt(6 - currencyExponent(code));
+}
+
+/** A µ amount that is a whole number of minor units, as a statement amount ("12.34", "-0.16", JPY "1234"). */
+export function formatMinorAmount(amountMicro: bigint, code: string): string {
+  const perMinor = microPerMinorUnit(code);
+  if (amountMicro % perMinor !== 0n) throw new RangeError(`formatMinorAmount: ${amountMicro} µ is not a whole number of ${code} minor units`);
+  return formatFixed(amountMicro / perMinor, currencyExponent(code));
 }

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { priceColumns } from '../host/engine/price.js';
 import { formatFixed } from '../host/decimal.js';
 import { GridsettleError } from '../host/errors.js';
-import { energyChargeMicro, formatEnergyPrice, formatStatementAmount, parseEnergyPrice } from '../host/flows/energy-money.js';
+import { energyChargeMicro, formatEnergyPrice, parseEnergyPrice } from '../host/flows/energy-money.js';
+import { formatMinorAmount } from '../host/currency.js';
 import { checkContractPeriod, checkWindow } from '../host/flows/contract-windows.js';
 import { checkGeo } from '../host/flows/contract-guards.js';
 import { FlowError } from '../host/flows/errors.js';
@@ -38,7 +39,7 @@ describe('SPEC §3 amounts for one quantity at one price', () => {
       const tariff = { id: 'flat', currency, timezone: 'UTC', energy: [{ price: formatFixed(priceMicro, 6) }] };
       const columns = { start: BigInt64Array.of(BigInt(DAY_2026_MS)), imp: BigInt64Array.of(energyMWh) };
       const statement = priceColumns(tariff, { from: DAY_2026_MS, to: DAY_2026_MS + HOUR_MS }, columns);
-      assert.equal(formatStatementAmount(energyChargeMicro(energyMWh, priceMicro, currency), currency), statement.total);
+      assert.equal(formatMinorAmount(energyChargeMicro(energyMWh, priceMicro, currency), currency), statement.total);
     }), { numRuns: 300 });
   });
 
@@ -47,9 +48,9 @@ describe('SPEC §3 amounts for one quantity at one price', () => {
     for (const bad of ['-0.01', '100.000001', '0.1234567', '.5', 0.5]) assert.throws(() => parseEnergyPrice(bad, 'price'), codeOf('invalid_amount'));
     assert.equal(formatEnergyPrice(85_300n), '0.0853');
     assert.equal(formatEnergyPrice(100_000_000n), '100');
-    assert.deepEqual([formatStatementAmount(1_050_000n, 'EUR'), formatStatementAmount(-160_000n, 'EUR'), formatStatementAmount(0n, 'EUR')], ['1.05', '-0.16', '0.00']);
-    assert.equal(formatStatementAmount(1_234_000_000n, 'JPY'), '1234');
-    assert.throws(() => formatStatementAmount(1n, 'EUR'), RangeError);
+    assert.deepEqual([formatMinorAmount(1_050_000n, 'EUR'), formatMinorAmount(-160_000n, 'EUR'), formatMinorAmount(0n, 'EUR')], ['1.05', '-0.16', '0.00']);
+    assert.equal(formatMinorAmount(1_234_000_000n, 'JPY'), '1234');
+    assert.throws(() => formatMinorAmount(1n, 'EUR'), RangeError);
   });
 });
 

@@ -83,11 +83,15 @@ export function requireOperator(request: FastifyRequest): Party {
   return caller;
 }
 
-/** The caller, if its role is one of `roles`; else 403 naming them. */
-export function requireRole(request: FastifyRequest, roles: readonly PartyRole[]): Party {
-  const caller = callerOf(request);
-  if (!roles.includes(caller.role)) throw new ApiError('forbidden', `role ${caller.role} may not do this; it needs role ${roles.join(' or ')}`);
+/** `caller`, if its role is one of `roles`; else 403 naming them and what it may not do. */
+export function requireRoleOf(caller: Party, roles: readonly PartyRole[], action = 'do this'): Party {
+  if (!roles.includes(caller.role)) throw new ApiError('forbidden', `role ${caller.role} may not ${action}; it needs role ${roles.join(' or ')}`);
   return caller;
+}
+
+/** The request's caller, if its role is one of `roles`; else 403. */
+export function requireRole(request: FastifyRequest, roles: readonly PartyRole[], action = 'do this'): Party {
+  return requireRoleOf(callerOf(request), roles, action);
 }
 
 /** A read of one resource: its owner and read-all roles see it; to anyone else it does not exist (404, so existence does not leak). */

@@ -8,10 +8,11 @@
 import { invalidInput } from '../errors.js';
 import type { SingleTransfer } from '../ledger/types.js';
 import type { FlowBody } from '../store/flow-store.js';
-import { energyChargeMicro, formatEnergyPrice, formatStatementAmount } from './energy-money.js';
+import { energyChargeMicro, formatEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
 import type { Geo } from './contract-guards.js';
+import { formatMinorAmount } from '../currency.js';
 
 export const GCP_KIND = 'gcp';
 export const ASSET_KIND = 'asset';
@@ -127,5 +128,5 @@ export function serviceTransfer(eventId: string, event: ConnectionEventBody, gcp
 }
 
 export function formatServiceAmount(amountMicro: bigint, gcp: GcpBody): string {
-  return formatStatementAmount(amountMicro, gcp.currency);
+  return formatMinorAmount(amountMicro, gcp.currency);
 }

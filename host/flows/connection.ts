@@ -6,7 +6,7 @@
 // attributed to the point's account (mobile) or the asset's own; the
 // point's settle step then prices and pays the open events (connection-settle.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { bearerAuth, callerOf, notFoundUnlessVisible } from '../api/auth.js';
+import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { authErrorResponses, bearerSecurity, errorSchema, idSchema, meterIdSchema } from '../api/schemas.js';
@@ -18,7 +18,7 @@ import {
   GCP_KIND, serviceQuantityMWh, type AssetBody, type AssetType, type ConnectionEventBody, type GcpBody,
 } from './connection-rules.js';
 import { settleConnectionPoint } from './connection-settle.js';
-import { checkGeo, requireCounterparty, requireOwnedMeters, requireRole, type Geo } from './contract-guards.js';
+import { checkGeo, requireCounterparty, requireOwnedMeters, type Geo } from './contract-guards.js';
 import { contractIdParamsSchema, contractIdSchema, objectReply, stringMembers } from './contract-schemas.js';
 import { formatEnergyPrice, parseEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';

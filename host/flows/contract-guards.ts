@@ -1,9 +1,6 @@
 // Role and ownership checks shared by the metered-contract flows (S2, S7,
 // S9): who may take which part, and whose meters measure a contract.
-import type { FastifyRequest } from 'fastify';
-import { callerOf } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
-import { ApiError } from '../api/errors.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import { FLOW_CONTRACT_METERS_MAX } from '../limits.js';
 import type { Party, PartyRole } from '../store/party-store.js';
@@ -11,13 +8,6 @@ import { FlowError } from './errors.js';
 
 /** Parties that own metered grid elements and may contract for their energy (S7 sellers and buyers, S9 asset owners). */
 export const GRID_ELEMENT_ROLES: readonly PartyRole[] = ['participant', 'supplier', 'transmission'];
-
-/** The caller, if its role may do `action`; else 403 forbidden. */
-export function requireRole(request: FastifyRequest, roles: readonly PartyRole[], action: string): Party {
-  const caller = callerOf(request);
-  if (!roles.includes(caller.role)) throw new ApiError('forbidden', `role ${caller.role} may not ${action}; it needs role ${roles.join(' or ')}`);
-  return caller;
-}
 
 /** `partyId` must be a registered party of one of `roles` (and not `excludedPartyId`), else counterparty_invalid. */
 export async function requireCounterparty(

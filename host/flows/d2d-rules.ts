@@ -6,7 +6,7 @@
 import { invalidInput, limitExceeded } from '../errors.js';
 import { roundHalfEven } from '../exact.js';
 import { D2D_WINDOW_MS_MAX, MINUTE_MS } from '../limits.js';
-import { minorUnitMicro } from './flow-steps.js';
+import { microPerMinorUnit } from '../currency.js';
 
 export const D2D_KIND = 's8-d2d-transfer';
 export const D2D_RECORD = 'd2d-transfer';
@@ -49,7 +49,7 @@ export interface D2DFigures {
 
 export function d2dFigures(sentMWh: bigint, receivedMWh: bigint, priceMicroPerKWh: bigint, currency: string): D2DFigures {
   const deliveredMWh = sentMWh < receivedMWh ? sentMWh : receivedMWh;
-  const unitMicro = minorUnitMicro(currency);
+  const unitMicro = microPerMinorUnit(currency);
   // mWh × µ/kWh / 10^6 is µ; divided by the minor unit's µ as well, so that it is rounded once.
   const amountMicro = roundHalfEven(deliveredMWh * priceMicroPerKWh, 1_000_000n * unitMicro) * unitMicro;
   return {

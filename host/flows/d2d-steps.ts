@@ -4,10 +4,10 @@
 // operator) settles: the energies are fixed from both meters' readings, the
 // receiver pays the sender for the delivered energy, and a `d2d-transfer`
 // record keeps sent, received, delivered and loss.
-import { notFoundUnlessVisible } from '../api/auth.js';
+import { notFoundUnlessVisible, requireRoleOf } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
-import { currencyExponent } from '../currency.js';
+import { currencyExponent, formatMinorAmount } from '../currency.js';
 import { formatMinimal, parseMicro } from '../decimal.js';
 import { invalidInput } from '../errors.js';
 import { ENERGY_PRICE_MICRO_MAX } from '../limits.js';
@@ -16,10 +16,11 @@ import type { Party } from '../store/party-store.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
 import {
-  changeFlowObject, claimFlowObject, formatMinor, openMissingWallets, recordOnce, requireRole, sameJson, type Recorded,
+  changeFlowObject, claimFlowObject, openMissingWallets, sameJson, type Recorded,
 } from './flow-steps.js';
 import { D2D_KIND, D2D_RECORD, checkWindow, d2dFigures, d2dTransferId, type D2DStatus } from './d2d-rules.js';
 import { meterWindow } from './d2d-metering.js';
+import { recordOnce } from './flow-records.js';
 
 interface D2DRequest extends FlowBody {
   senderMeterId: string;
@@ -75,7 +76,7 @@ export function d2dView(transfer: D2DTransfer) {
     sentMWh: figures?.sentMWh ?? null, receivedMWh: figures?.receivedMWh ?? null, deliveredMWh: figures?.deliveredMWh ?? null,
     lossMWh: figures?.lossMWh ?? null, excessReceivedMWh: figures?.excessReceivedMWh ?? null,
     senderFlags: figures?.senderFlags ?? null, receiverFlags: figures?.receiverFlags ?? null,
-    amount: amountMicro === null ? null : formatMinor(amountMicro, currency),
+    amount: amountMicro === null ? null : formatMinorAmount(amountMicro, currency),
     paymentTransferId: amountMicro === null || amountMicro === 0n ? null : d2dTransferId(transfer.id),
     recordIndex: transfer.body.recordIndex,
   };
@@ -89,7 +90,7 @@ async function meterOwner(context: ApiContext, meterId: string, field: string): 
 
 /** The sender offers its own device's export; the receiver is the owner of the receiving device's meter. */
 export async function propose(context: ApiContext, caller: Party, input: ProposeInput): Promise<D2DTransfer> {
-  requireRole(caller, DEVICE_ROLES, 'propose a device-to-device transfer');
+  requireRoleOf(caller, DEVICE_ROLES, 'propose a device-to-device transfer');
   currencyExponent(input.currency);
   const priceMicroPerKWh = parseMicro(input.price, 'price', 0n, ENERGY_PRICE_MICRO_MAX);
   checkWindow(input.fromMs, input.toMs);
@@ -172,6 +173,6 @@ export async function settle(context: ApiContext, caller: Party, id: string): Pr
       code: FLOW_TRANSFER_CODES.d2dSettlement, ts: request.toMs,
     }]);
   }
-  const recorded = await recordOnce(context, metered, D2D_RECORD, d2dRecord(metered));
+  const recorded = await recordOnce(context, metered, D2D_RECORD, d2dRecord(metered), 'recordIndex');
   return changeFlowObject<D2DBody>(context, D2D_KIND, id, (body) => (body.status === 'settled' ? null : { ...body, status: 'settled', recordIndex: recorded.body.recordIndex }));
 }

@@ -2,8 +2,8 @@
 // at one price, rounded as a SPEC §3 statement line — the energy part
 // rhe(e × p / 10^6) in µ, then half-even to the currency's minor unit — so
 // both parties can recompute every amount from the record alone.
-import { currencyExponent } from '../currency.js';
-import { formatFixed, formatMinimal, parseMicro } from '../decimal.js';
+import { microPerMinorUnit } from '../currency.js';
+import { formatMinimal, parseMicro } from '../decimal.js';
 import { roundHalfEven } from '../exact.js';
 import { ENERGY_PRICE_MICRO_MAX } from '../limits.js';
 
@@ -19,21 +19,10 @@ export function formatEnergyPrice(priceMicroPerKWh: bigint): string {
   return formatMinimal(priceMicroPerKWh, 6);
 }
 
-function microPerMinor(currency: string): bigint {
-  return 10n ** BigInt(6 - currencyExponent(currency));
-}
-
 /** The amount in µ (a whole number of minor units) for `energyMWh` at `priceMicroPerKWh`. */
 export function energyChargeMicro(energyMWh: bigint, priceMicroPerKWh: bigint, currency: string): bigint {
   if (energyMWh < 0n || priceMicroPerKWh < 0n) throw new RangeError('energyChargeMicro: energy and price must not be negative');
   const partMicro = roundHalfEven(energyMWh * priceMicroPerKWh, MWH_PER_KWH);
-  const perMinor = microPerMinor(currency);
+  const perMinor = microPerMinorUnit(currency);
   return roundHalfEven(partMicro, perMinor) * perMinor;
-}
-
-/** A µ amount that is a whole number of minor units, as a statement amount ("1.05", "-0.16", "1234"). */
-export function formatStatementAmount(amountMicro: bigint, currency: string): string {
-  const perMinor = microPerMinor(currency);
-  if (amountMicro % perMinor !== 0n) throw new RangeError(`formatStatementAmount: ${amountMicro} µ is not a whole number of ${currency} minor units`);
-  return formatFixed(amountMicro / perMinor, currencyExponent(currency));
 }

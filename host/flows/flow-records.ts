@@ -22,16 +22,19 @@ export async function insertOrExisting<T extends FlowBody>(
   });
 }
 
-/** Appends the object's record unless its index is stored, then stores the index. */
-export async function recordOnce<T extends RecordedBody>(
-  context: ApiContext, object: FlowObject<T>, recordKind: string, recordBody: Record<string, unknown>,
+/**
+ * Appends the object's record unless its index is stored (in `indexField`:
+ * `leafIndex` here, `recordIndex` in the payment flows), then stores the index.
+ */
+export async function recordOnce<T extends FlowBody & Record<K, number | null>, K extends string = 'leafIndex'>(
+  context: ApiContext, object: FlowObject<T>, recordKind: string, recordBody: Record<string, unknown>, indexField = 'leafIndex' as K,
 ): Promise<FlowObject<T>> {
-  if (object.body.leafIndex !== null) return object;
-  const leafIndex = await appendFlowRecord(context, flowRecordId(recordKind, object.kind, object.id), recordKind, recordBody);
+  if (object.body[indexField] !== null) return object;
+  const index = await appendFlowRecord(context, flowRecordId(recordKind, object.kind, object.id), recordKind, recordBody);
   return context.store.flows.transact(`${object.kind}:${object.id}`, async (transaction) => {
     const current = (await transaction.get<T>(object.kind, object.id))!;
-    if (current.body.leafIndex !== null) return current;
-    return transaction.update(current, { ...current.body, leafIndex }, context.nowMs());
+    if (current.body[indexField] !== null) return current;
+    return transaction.update<T>(current, { ...current.body, [indexField]: index }, context.nowMs());
   });
 }
 

@@ -1,19 +1,17 @@
 // Steps the settling flows (S3, S4, S8) share: claim a client's request id
-// as a flow object, change an object under its lock, append a flow's ledger
-// record once, open the wallets a step pays from or into, and money in a
-// currency's minor unit. Ledger writes never run inside `transact` (on
+// as a flow object, change an object under its lock, open the wallets a step
+// pays from or into, and amounts in a currency's minor unit (the record is
+// appended once by flow-records.ts recordOnce). Ledger writes never run inside `transact` (on
 // SQLite both share one connection queue), so a step is: claim or change
 // the object, write the ledger with ids derived from it, change it again.
 import type { ApiContext } from '../api/context.js';
-import { ApiError } from '../api/errors.js';
-import { currencyExponent } from '../currency.js';
-import { formatFixed, parseMicro } from '../decimal.js';
+import { currencyExponent, microPerMinorUnit } from '../currency.js';
+import { parseMicro } from '../decimal.js';
 import { GridsettleError } from '../errors.js';
 import { canonicalJson } from '../ledger/canonical-json.js';
 import { FLOW_SETTLED_ID_LENGTH_MAX, LEDGER_AMOUNT_MICRO_MAX } from '../limits.js';
 import type { FlowBody, FlowObject, NewFlowObject } from '../store/flow-store.js';
-import type { Party, PartyRole } from '../store/party-store.js';
-import { appendFlowRecord, ensureAccounts, flowRecordId, walletAccount, walletAccountId } from './ledger-bridge.js';
+import { ensureAccounts, walletAccount, walletAccountId } from './ledger-bridge.js';
 import { flowIdSchema } from './schemas.js';
 
 /** Ids of objects that ledger transfer ids derive from (FLOW_SETTLED_ID_LENGTH_MAX). */
@@ -65,19 +63,6 @@ export interface Recorded extends FlowBody {
 }
 
 /**
- * Appends the object's ledger record unless its index is stored already,
- * then stores the index. The record's id derives from the object, so a retry
- * after a crash between the two finds the first record instead of a copy.
- */
-export async function recordOnce<T extends Recorded>(
-  context: ApiContext, object: FlowObject<T>, recordKind: string, recordBody: Record<string, unknown>,
-): Promise<FlowObject<T>> {
-  if (object.body.recordIndex !== null) return object;
-  const index = await appendFlowRecord(context, flowRecordId(recordKind, object.kind, object.id), recordKind, recordBody);
-  return changeFlowObject<T>(context, object.kind, object.id, (body) => (body.recordIndex !== null ? null : { ...body, recordIndex: index }));
-}
-
-/**
  * Opens the wallets of `partyIds` in `currency` that do not exist yet, as
  * prepaid wallets (docs/flows.md "Wallets"); existing wallets are used as
  * their parties opened them.
@@ -90,32 +75,16 @@ export async function openMissingWallets(context: ApiContext, partyIds: readonly
   if (missing.length > 0) await ensureAccounts(context, missing.map((party) => walletAccount(party, currency, true)));
 }
 
-/** µ in one minor unit of `currency` (EUR 10 000, JPY 1 000 000, KWD 1 000); `invalid_input` for an unknown code. */
-export function minorUnitMicro(currency: string): bigint {
-  return 10n ** BigInt(6 - currencyExponent(currency));
-}
-
 /**
  * A money decimal string that must be a whole number of the currency's minor
  * units, from one minor unit up: `invalid_amount` otherwise (SPEC §1: never
  * rounded).
  */
 export function parseMinorAmount(value: unknown, field: string, currency: string): bigint {
-  const unitMicro = minorUnitMicro(currency);
+  const unitMicro = microPerMinorUnit(currency);
   const micro = parseMicro(value, field, unitMicro, LEDGER_AMOUNT_MICRO_MAX);
   if (micro % unitMicro !== 0n) {
     throw new GridsettleError('invalid_amount', `${field} "${String(value)}" has more decimals than ${currency}'s ${currencyExponent(currency)}`);
   }
   return micro;
-}
-
-/** A µ amount that is whole minor units, as a statement amount ("12.34", JPY "1234"). */
-export function formatMinor(micro: bigint, currency: string): string {
-  return formatFixed(micro / minorUnitMicro(currency), currencyExponent(currency));
-}
-
-/** Writes reserved to some roles: anyone else is 403 forbidden. */
-export function requireRole(caller: Party, roles: readonly PartyRole[], what: string): Party {
-  if (!roles.includes(caller.role)) throw new ApiError('forbidden', `role ${caller.role} may not ${what}; it needs role ${roles.join(' or ')}`);
-  return caller;
 }

@@ -7,7 +7,7 @@ import type { ApiContext } from '../api/context.js';
 import type { Party } from '../store/party-store.js';
 import type { FlowObject } from '../store/flow-store.js';
 import { parseMicro } from '../decimal.js';
-import { currencyExponent } from '../currency.js';
+import { currencyExponent, microPerMinorUnit } from '../currency.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import { ApiError } from '../api/errors.js';
 import { FIRST_OPERATOR_ID } from '../server/init.js';
@@ -67,20 +67,21 @@ export interface NewOrder {
   price: string;
 }
 
+const ZONE_LIMIT = { name: 'MARKET_ZONE_LIMIT_MWH_MAX', max: MARKET_ZONE_LIMIT_MWH_MAX };
+const ORDER_ENERGY_LIMIT = { name: 'MARKET_ORDER_ENERGY_MWH_MAX', max: MARKET_ORDER_ENERGY_MWH_MAX };
+
 export const intervalGroup = (intervalStartMs: number): string => `interval:${intervalStartMs}`;
 /** The market's clearing account in `currency`, held by the platform operator: buyers pay into it, sellers are paid from it. */
 export const marketAccountId = (currency: string): string => `market:${currency}`;
 
-export function positiveMWh(value: unknown, field: string, max: bigint, allowZero = false): bigint {
+export function positiveMWh(value: unknown, field: string, limit: { name: string; max: bigint }, allowZero = false): bigint {
   const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
   if (typeof text !== 'string' || !/^[0-9]{1,20}$/.test(text)) throw invalidInput(`${field} must be a non-negative integer of mWh`);
   const energy = BigInt(text);
-  if (energy > max) throw limitExceeded(max === MARKET_ORDER_ENERGY_MWH_MAX ? 'MARKET_ORDER_ENERGY_MWH_MAX' : 'MARKET_ZONE_LIMIT_MWH_MAX', `${field} is above ${max} mWh`);
+  if (energy > limit.max) throw limitExceeded(limit.name, `${field} is above ${limit.max} mWh`);
   if (energy === 0n && !allowZero) throw invalidInput(`${field} must be positive`);
   return energy;
 }
-
-const microPerMinorOf = (currency: string): bigint => 10n ** BigInt(6 - currencyExponent(currency));
 
 /** The market's currency: every zone shares the first zone's. */
 async function marketCurrency(context: ApiContext): Promise<string | null> {
@@ -90,8 +91,8 @@ async function marketCurrency(context: ApiContext): Promise<string | null> {
 
 export async function setZoneLimits(context: ApiContext, caller: Party, zone: NewZone): Promise<FlowObject<ZoneBody>> {
   currencyExponent(zone.currency);
-  const exportLimitMWh = positiveMWh(zone.exportLimitMWh, 'exportLimitMWh', MARKET_ZONE_LIMIT_MWH_MAX, true);
-  const importLimitMWh = positiveMWh(zone.importLimitMWh, 'importLimitMWh', MARKET_ZONE_LIMIT_MWH_MAX, true);
+  const exportLimitMWh = positiveMWh(zone.exportLimitMWh, 'exportLimitMWh', ZONE_LIMIT, true);
+  const importLimitMWh = positiveMWh(zone.importLimitMWh, 'importLimitMWh', ZONE_LIMIT, true);
   const currency = await marketCurrency(context);
   if (currency !== null && currency !== zone.currency) throw invalidInput(`currency: the market settles in ${currency}, got ${zone.currency}`);
   const limits = { zone: zone.zoneId, currency: zone.currency, exportLimitMWh: String(exportLimitMWh), importLimitMWh: String(importLimitMWh) };
@@ -110,9 +111,9 @@ export async function setZoneLimits(context: ApiContext, caller: Party, zone: Ne
 
 function orderBodyOf(order: NewOrder, zone: FlowObject<ZoneBody>, nowMs: number): OrderBody {
   if (order.intervalStartMs % MARKET_INTERVAL_MS !== 0) throw invalidInput(`intervalStartMs must be a multiple of ${MARKET_INTERVAL_MS} ms`);
-  const energyMWh = positiveMWh(order.energyMWh, 'energyMWh', MARKET_ORDER_ENERGY_MWH_MAX);
+  const energyMWh = positiveMWh(order.energyMWh, 'energyMWh', ORDER_ENERGY_LIMIT);
   const priceMicroPerKWh = parseMicro(order.price, 'price', -ENERGY_PRICE_MICRO_MAX, ENERGY_PRICE_MICRO_MAX);
-  const reservedMicro = fillCostMicro(order.side, energyMWh, priceMicroPerKWh, microPerMinorOf(zone.body.currency));
+  const reservedMicro = fillCostMicro(order.side, energyMWh, priceMicroPerKWh, microPerMinorUnit(zone.body.currency));
   return {
     side: order.side, zone: order.zone, intervalStartMs: order.intervalStartMs, energyMWh: String(energyMWh), price: order.price,
     priceMicroPerKWh: String(priceMicroPerKWh), currency: zone.body.currency, submittedAtMs: nowMs, status: 'open',

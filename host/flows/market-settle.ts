@@ -9,8 +9,8 @@ import type { ApiContext } from '../api/context.js';
 import type { Party } from '../store/party-store.js';
 import type { FlowObject } from '../store/flow-store.js';
 import type { TransferEvent } from '../ledger/types.js';
-import { formatFixed, formatMinimal } from '../decimal.js';
-import { currencyExponent } from '../currency.js';
+import { formatMinimal } from '../decimal.js';
+import { formatMinorAmount, microPerMinorUnit } from '../currency.js';
 import { MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONES_MAX } from '../limits.js';
 import { FlowError } from './errors.js';
 import { appendFlowRecord, flowRecordId, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
@@ -88,15 +88,13 @@ function settlementEvents(order: FlowObject<OrderBody>, costMicro: bigint, nowMs
 async function settleOrder(context: ApiContext, interval: FlowObject<IntervalBody>, order: FlowObject<OrderBody>): Promise<void> {
   const filledMWh = BigInt(interval.body.fills[order.id] ?? '0');
   const priceMicroPerKWh = BigInt(interval.body.priceMicroPerKWh ?? '0');
-  const exponent = currencyExponent(order.body.currency);
-  const microPerMinor = 10n ** BigInt(6 - exponent);
-  const costMicro = fillCostMicro(order.body.side, filledMWh, priceMicroPerKWh, microPerMinor);
+  const costMicro = fillCostMicro(order.body.side, filledMWh, priceMicroPerKWh, microPerMinorUnit(order.body.currency));
   const events = settlementEvents(order, costMicro, context.nowMs());
   if (events.length > 0) await postTransfers(context, events);
   const recordIndex = await appendFlowRecord(context, flowRecordId('market-fill', order.id), 'market-fill', {
     interval: interval.id, order: order.id, party: order.ownerPartyId, side: order.body.side, zone: order.body.zone,
     energyMWh: order.body.energyMWh, filledMWh: String(filledMWh), price: formatMinimal(priceMicroPerKWh, 6),
-    amount: formatFixed(costMicro / microPerMinor, exponent), transfers: events.map((event) => event.id), ts: context.nowMs(),
+    amount: formatMinorAmount(costMicro, order.body.currency), transfers: events.map((event) => event.id), ts: context.nowMs(),
   });
   await context.store.flows.transact(`market:${order.body.intervalStartMs}`, (tx) =>
     tx.update<OrderBody>(order, { ...order.body, status: 'cleared', filledMWh: String(filledMWh), costMicro: String(costMicro), recordIndex }, context.nowMs()));

@@ -13,7 +13,7 @@ import type { FlowObject } from '../store/flow-store.js';
 import type { Party } from '../store/party-store.js';
 import { MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONES_MAX } from '../limits.js';
 import { currencySchema, epochMsSchema, flowIdParamsSchema, flowIdSchema, moneySchema } from './schemas.js';
-import { cancelOrder, setZoneLimits, submitOrder, INTERVAL_KIND, ORDER_KIND, ZONE_KIND, type NewOrder, type NewZone, type OrderBody, type ZoneBody } from './market-orders.js';
+import { cancelOrder, intervalGroup, setZoneLimits, submitOrder, INTERVAL_KIND, ORDER_KIND, ZONE_KIND, type NewOrder, type NewZone, type OrderBody, type ZoneBody } from './market-orders.js';
 import { clearMarket, type IntervalBody } from './market-settle.js';
 
 const mWhSchema = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]{1,20}$' }] } as const;
@@ -122,7 +122,7 @@ function intervalRoutes(app: FastifyInstance, context: ApiContext): void {
     const caller = callerOf(request);
     const interval = await context.store.flows.get<IntervalBody>(INTERVAL_KIND, String(request.params.intervalStartMs));
     if (interval === null) throw new ApiError('not_found', `interval ${request.params.intervalStartMs} has not been cleared`);
-    const own = await context.store.flows.list(ORDER_KIND, { ownerPartyId: caller.partyId, groupKey: `interval:${interval.id}`, limit: MARKET_ORDERS_PER_INTERVAL_MAX });
+    const own = await context.store.flows.list(ORDER_KIND, { ownerPartyId: caller.partyId, groupKey: intervalGroup(Number(interval.id)), limit: MARKET_ORDERS_PER_INTERVAL_MAX });
     return { interval: intervalView(interval, caller, new Set(own.map((order) => order.id))) };
   });
 }

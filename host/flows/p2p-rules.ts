@@ -12,9 +12,10 @@ import type { SingleTransfer } from '../ledger/types.js';
 import type { FlowBody } from '../store/flow-store.js';
 import type { Geo } from './contract-guards.js';
 import type { SettlementWindow } from './contract-windows.js';
-import { energyChargeMicro, formatEnergyPrice, formatStatementAmount } from './energy-money.js';
+import { energyChargeMicro, formatEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
+import { formatMinorAmount } from '../currency.js';
 
 export const P2P_CONTRACT_KIND = 'p2p-contract';
 export const P2P_MV_KIND = 'p2p-mv';
@@ -74,7 +75,7 @@ export function checkMeasurement(energyMWh: bigint, meteredMWh: bigint, toleranc
 export function checkSettlementAmount(amountMicro: bigint, energyMWh: bigint, contract: P2pContractBody): bigint {
   const dueMicro = energyChargeMicro(energyMWh, BigInt(contract.priceMicroPerKWh), contract.currency);
   if (amountMicro !== dueMicro) {
-    const due = formatStatementAmount(dueMicro, contract.currency);
+    const due = formatMinorAmount(dueMicro, contract.currency);
     throw new FlowError('mv_amount_mismatch', `the message states an amount of ${amountMicro} µ; ${energyMWh} mWh at ${formatEnergyPrice(BigInt(contract.priceMicroPerKWh))} is ${due} ${contract.currency}`);
   }
   return dueMicro;
@@ -110,7 +111,7 @@ export function mvRecord(contractId: string, contract: P2pContractBody, message:
   return {
     ...contractTerms(contractId, contract), contractLeaf: contract.leafIndex, window: message.window,
     energyMWh: message.energyMWh, meteredMWh: Number(facts.meteredMWh), toleranceMWh: contract.toleranceMWh,
-    amount: formatStatementAmount(BigInt(message.amountMicro), contract.currency), transfer: facts.transferId,
+    amount: formatMinorAmount(BigInt(message.amountMicro), contract.currency), transfer: facts.transferId,
     reporter: facts.reporter, ts: message.ts, geo: message.geo,
   };
 }

@@ -5,20 +5,20 @@
 // window: validated against the seller's stored meter data, it is recorded
 // with its timestamp and geodetic reference and settled buyer → seller.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { bearerAuth, callerOf, notFoundUnlessVisible } from '../api/auth.js';
+import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { authErrorResponses, bearerSecurity, errorSchema, idSchema } from '../api/schemas.js';
-import { currencyExponent } from '../currency.js';
+import { currencyExponent, formatMinorAmount } from '../currency.js';
 import { parseMicro } from '../decimal.js';
 import { FLOW_CONTRACT_WINDOWS_MAX, LEDGER_AMOUNT_MICRO_MAX } from '../limits.js';
 import type { FlowObject } from '../store/flow-store.js';
-import { checkGeo, GRID_ELEMENT_ROLES, type Geo, requireCounterparty, requireOwnedMeters, requireRole } from './contract-guards.js';
+import { checkGeo, GRID_ELEMENT_ROLES, type Geo, requireCounterparty, requireOwnedMeters } from './contract-guards.js';
 import {
   contractIdParamsSchema, contractIdSchema, stringMembers, meterListSchema, objectReply, spanSchema, windowMsSchema,
 } from './contract-schemas.js';
 import { checkContractPeriod, checkWindow, type SettlementWindow } from './contract-windows.js';
-import { formatEnergyPrice, formatStatementAmount, parseEnergyPrice } from './energy-money.js';
+import { formatEnergyPrice, parseEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { insertOrExisting, recordOnce, sameTerms } from './flow-records.js';
 import { appendFlowRecord, flowRecordId, postTransfers } from './ledger-bridge.js';
@@ -74,7 +74,7 @@ function contractView(contract: FlowObject<P2pContractBody>) {
 
 function mvView(message: FlowObject<MvBody>, currency: string) {
   const { amountMicro, ...facts } = message.body;
-  return { ...facts, amount: formatStatementAmount(BigInt(amountMicro), currency), currency };
+  return { ...facts, amount: formatMinorAmount(BigInt(amountMicro), currency), currency };
 }
 
 /** The contract if the caller may see it (seller, buyer, read-all roles); 404 otherwise. */

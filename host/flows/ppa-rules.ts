@@ -7,8 +7,9 @@
 import type { SingleTransfer } from '../ledger/types.js';
 import type { FlowBody } from '../store/flow-store.js';
 import type { SettlementWindow } from './contract-windows.js';
-import { energyChargeMicro, formatEnergyPrice, formatStatementAmount } from './energy-money.js';
+import { energyChargeMicro, formatEnergyPrice } from './energy-money.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
+import { formatMinorAmount } from '../currency.js';
 
 export const PPA_KIND = 'ppa';
 export const PPA_DELIVERY_KIND = 'ppa-delivery';
@@ -126,8 +127,8 @@ export function deliveryRecord(ppaId: string, ppa: PpaBody, window: SettlementWi
     window, revision: revision.revision, corrects: correctsLeaf,
     meteredMWh: revision.meteredMWh, deliveredMWh: revision.deliveredMWh, excessMWh: revision.excessMWh,
     price: formatEnergyPrice(BigInt(ppa.priceMicroPerKWh)), currency: ppa.currency,
-    amount: formatStatementAmount(BigInt(revision.amountMicro), ppa.currency),
-    adjustment: formatStatementAmount(BigInt(revision.deltaMicro), ppa.currency),
+    amount: formatMinorAmount(BigInt(revision.amountMicro), ppa.currency),
+    adjustment: formatMinorAmount(BigInt(revision.deltaMicro), ppa.currency),
     transfer: revision.transferId, ts: window.to,
   };
 }

@@ -5,17 +5,17 @@
 // delivery record under it and a transfer transmission → supplier at the
 // PPA price, capped at the contracted volume.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { bearerAuth, callerOf, notFoundUnlessVisible } from '../api/auth.js';
+import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { PPA_RECORD } from '../api/ledger-access.js';
 import { authErrorResponses, bearerSecurity, errorSchema, idSchema } from '../api/schemas.js';
-import { currencyExponent } from '../currency.js';
+import { currencyExponent, formatMinorAmount } from '../currency.js';
 import type { FlowObject } from '../store/flow-store.js';
-import { requireCounterparty, requireOwnedMeters, requireRole } from './contract-guards.js';
+import { requireCounterparty, requireOwnedMeters } from './contract-guards.js';
 import { contractIdParamsSchema, contractIdSchema, stringMembers, meterListSchema, objectReply, spanSchema, windowMsSchema } from './contract-schemas.js';
 import { checkContractPeriod, type SettlementWindow } from './contract-windows.js';
-import { formatEnergyPrice, formatStatementAmount, parseEnergyPrice } from './energy-money.js';
+import { formatEnergyPrice, parseEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { insertOrExisting, recordOnce, sameTerms } from './flow-records.js';
 import { listDeliveries, settleDeliveryWindow } from './ppa-settle.js';
@@ -56,7 +56,7 @@ function deliveryView(delivery: FlowObject<PpaDeliveryBody>, currency: string) {
   const current = revisions.at(-1)!;
   return {
     ppa, window, revision: current.revision, meteredMWh: current.meteredMWh, deliveredMWh: current.deliveredMWh, excessMWh: current.excessMWh,
-    amount: formatStatementAmount(BigInt(current.amountMicro), currency), currency,
+    amount: formatMinorAmount(BigInt(current.amountMicro), currency), currency,
     transfers: revisions.flatMap((revision) => (revision.transferId === null ? [] : [revision.transferId])),
     leafIndexes: revisions.map((revision) => revision.leafIndex), pendingRevision: pending?.revision ?? null,
   };
@@ -143,7 +143,7 @@ function deliveryRoutes(app: FastifyInstance, context: ApiContext): void {
     }
     return {
       deliveries: deliveries.map((delivery) => deliveryView(delivery, ppa.body.currency)),
-      deliveredMWh, remainingMWh: ppa.body.volumeMWh - deliveredMWh, amount: formatStatementAmount(amountMicro, ppa.body.currency),
+      deliveredMWh, remainingMWh: ppa.body.volumeMWh - deliveredMWh, amount: formatMinorAmount(amountMicro, ppa.body.currency),
     };
   });
 }

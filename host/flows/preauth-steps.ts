@@ -6,19 +6,20 @@
 import type { ApiContext } from '../api/context.js';
 import { notFoundUnlessVisible } from '../api/auth.js';
 import { ApiError } from '../api/errors.js';
-import { currencyExponent } from '../currency.js';
+import { currencyExponent, formatMinorAmount } from '../currency.js';
 import type { PostTransfer, VoidTransfer } from '../ledger/types.js';
 import type { Party } from '../store/party-store.js';
 import type { FlowBody, FlowObject } from '../store/flow-store.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
 import {
-  changeFlowObject, claimFlowObject, formatMinor, openMissingWallets, parseMinorAmount, recordOnce, sameJson, type Recorded,
+  changeFlowObject, claimFlowObject, openMissingWallets, parseMinorAmount, sameJson, type Recorded,
 } from './flow-steps.js';
 import {
   APPARATUS_KIND, AUTHORISATION_KIND, SETTLEMENT_RECORD, authorisationStatus, captureRefusal, captureTransferId, expiryVoidId,
   holdTimeoutMs, holdTransferId, refusedCaptureError, refusedVoidError, voidRefusal, voidTransferId, type AuthorisationStatus, type HoldFacts,
 } from './preauth-rules.js';
+import { recordOnce } from './flow-records.js';
 
 export interface ApparatusBody extends FlowBody {
   name: string;
@@ -94,9 +95,9 @@ export async function authorisationView(context: ApiContext, authorisation: Auth
   return {
     id: authorisation.id, status, apparatusId: request.apparatusId, apparatusOwnerPartyId: authorisation.body.apparatusOwnerPartyId,
     vehiclePartyId: authorisation.body.vehiclePartyId, vehicleId: request.vehicleId, service: request.service, currency,
-    authorised: formatMinor(authorisedMicro, currency),
-    captured: capturedMicro === null ? null : formatMinor(capturedMicro, currency),
-    released: released === null ? null : formatMinor(released, currency),
+    authorised: formatMinorAmount(authorisedMicro, currency),
+    captured: capturedMicro === null ? null : formatMinorAmount(capturedMicro, currency),
+    released: released === null ? null : formatMinorAmount(released, currency),
     timeoutMs: request.timeoutMs, ts: request.ts, expiresAtMs: facts.hold?.expiresAtMs ?? null,
     holdTransferId: facts.hold === null ? null : holdTransferId(authorisation.id),
     captureTransferId: facts.capture === null ? null : captureTransferId(authorisation.id),
@@ -159,8 +160,8 @@ function settlementRecord(authorisation: Authorisation, capturedMicro: bigint): 
   const { request, currency, vehiclePartyId, apparatusOwnerPartyId } = authorisation.body;
   return {
     status: 'settlement_completed', id: authorisation.id, apparatusId: request.apparatusId, service: request.service,
-    vehicleId: request.vehicleId, currency, authorised: formatMinor(BigInt(request.amountMicro), currency),
-    captured: formatMinor(capturedMicro, currency), holdTransferId: holdTransferId(authorisation.id),
+    vehicleId: request.vehicleId, currency, authorised: formatMinorAmount(BigInt(request.amountMicro), currency),
+    captured: formatMinorAmount(capturedMicro, currency), holdTransferId: holdTransferId(authorisation.id),
     captureTransferId: captureTransferId(authorisation.id), parties: [vehiclePartyId, apparatusOwnerPartyId],
   };
 }
@@ -190,7 +191,7 @@ export async function capture(context: ApiContext, caller: Party, id: string, in
   await resolveHold(context, authorisation, event, refusedCaptureError);
   // `ok` or `exists` (the same body): the ledger holds exactly this capture.
   const current = (await context.store.flows.get<AuthorisationBody>(AUTHORISATION_KIND, id))!;
-  return authorisationView(context, await recordOnce(context, current, SETTLEMENT_RECORD, settlementRecord(current, amountMicro)));
+  return authorisationView(context, await recordOnce(context, current, SETTLEMENT_RECORD, settlementRecord(current, amountMicro), 'recordIndex'));
 }
 
 /** The vehicle or the apparatus owner releases the hold without payment. */

@@ -4,12 +4,12 @@
 // possible"); the service runs; the apparatus owner captures the actual
 // amount ("settlement completed") or either side voids; expiry voids.
 import type { FastifyInstance } from 'fastify';
-import { bearerAuth, callerOf, notFoundUnlessVisible } from '../api/auth.js';
+import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
 import { PREAUTH_TEXT_LENGTH_MAX } from '../limits.js';
-import { requireRole, settledIdSchema } from './flow-steps.js';
+import { settledIdSchema } from './flow-steps.js';
 import { APPARATUS_KIND } from './preauth-rules.js';
 import {
   authorisationView, authorise, capture, registerApparatus, visibleAuthorisation, voidAuthorisation,
@@ -48,7 +48,7 @@ export async function preauthPlugin(app: FastifyInstance, context: ApiContext): 
       response: { 201: apparatusReply, 409: errorSchema, ...authErrorResponses },
     },
   }, async (request, reply) => {
-    const owner = requireRole(callerOf(request), ['supplier'], 'register an apparatus');
+    const owner = requireRole(request, ['supplier'], 'register an apparatus');
     return reply.code(201).send({ apparatus: apparatusView(await registerApparatus(context, owner, request.body)) });
   });
 
@@ -78,7 +78,7 @@ export async function preauthPlugin(app: FastifyInstance, context: ApiContext): 
       response: { 201: authorisationReply, 409: errorSchema, ...authErrorResponses },
     },
   }, async (request, reply) => {
-    const vehicle = requireRole(callerOf(request), ['participant'], 'authorise a payment');
+    const vehicle = requireRole(request, ['participant'], 'authorise a payment');
     return reply.code(201).send({ authorisation: await authorise(context, vehicle, request.body) });
   });
 

@@ -15,12 +15,13 @@ import type { FlowObject } from '../store/flow-store.js';
 import type { Party } from '../store/party-store.js';
 import { FlowError } from './errors.js';
 import { ensureAccounts, postTransfers } from './ledger-bridge.js';
-import { claimFlowObject, openMissingWallets, recordOnce, sameJson, settledIdSchema, type Recorded } from './flow-steps.js';
+import { claimFlowObject, openMissingWallets, sameJson, settledIdSchema, type Recorded } from './flow-steps.js';
 import {
   SHARING_EVENT_KIND, SHARING_RECORD, checkSharingParties, sharingClearingAccount, sharingEventBody, sharingParties, sharingTransfers,
   shareInputOf, type SharingRequest,
 } from './sharing-rules.js';
 import { currencySchema, epochMsSchema } from './schemas.js';
+import { recordOnce } from './flow-records.js';
 
 interface SharingEventBody extends Recorded {
   request: SharingRequest;
@@ -77,7 +78,7 @@ async function payEvent(context: ApiContext, event: SharingEvent): Promise<void>
   if (transfers.collect !== null) await postTransfers(context, [transfers.collect]);
   if (transfers.shares.length > 0) await postTransfers(context, transfers.shares);
   const record = { ...sharingEventBody(event.id, request, result, transfers), parties: sharingParties(request) };
-  await recordOnce(context, event, SHARING_RECORD, record);
+  await recordOnce(context, event, SHARING_RECORD, record, 'recordIndex');
 }
 
 /**
