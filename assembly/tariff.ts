@@ -55,10 +55,10 @@ function fail(totalsPtr: usize, status: i32, intervalIndex: i32): i32 {
 function scatterIntervals(
   intervalCount: i32, startPtr: usize, importPtr: usize, exportPtr: usize, flagsPtr: usize,
   firstSlot: i64, intervalMs: i64, slotCount: i32, slotIntervalPtr: usize,
-  totalsPtr: usize, periodEnergyMaxMWh: i64,
+  totalsPtr: usize, periodEnergyMaxExclusiveMWh: i64,
 ): i32 {
   memory.fill(slotIntervalPtr, 0xff, <usize>slotCount << 2);
-  // Each term is < 2^53 and the sums stop at periodEnergyMaxMWh ≤ 2^62: no overflow.
+  // Each term is < 2^53 and the sums stop at periodEnergyMaxExclusiveMWh ≤ 2^62: no overflow.
   let importTotalMWh: i64 = 0;
   let exportTotalMWh: i64 = 0;
   // Sorted consecutive input hits the prediction and skips the i64 division.
@@ -85,7 +85,8 @@ function scatterIntervals(
     if (flagsPtr != 0 && load<u8>(flagsPtr + <usize>i) > FLAGS_ALL) return fail(totalsPtr, PRICE_BAD_FLAGS, i);
     importTotalMWh += importMWh;
     exportTotalMWh += exportMWh;
-    if (importTotalMWh > periodEnergyMaxMWh || exportTotalMWh > periodEnergyMaxMWh) {
+    // SPEC §1: each total must stay below the bound (2^56 itself is over it).
+    if (importTotalMWh >= periodEnergyMaxExclusiveMWh || exportTotalMWh >= periodEnergyMaxExclusiveMWh) {
       return fail(totalsPtr, PRICE_PERIOD_ENERGY_LIMIT, i);
     }
   }
@@ -208,13 +209,13 @@ export function priceTotalsBytes(tablePtr: usize): usize {
 export function priceIntervals(
   intervalCount: i32, startPtr: usize, importPtr: usize, exportPtr: usize, flagsPtr: usize,
   firstSlot: i64, intervalMs: i64, slotCount: i32, slotPeriodPtr: usize, slotDynamicPtr: usize,
-  tablePtr: usize, slotIntervalPtr: usize, totalsPtr: usize, periodEnergyMaxMWh: i64,
+  tablePtr: usize, slotIntervalPtr: usize, totalsPtr: usize, periodEnergyMaxExclusiveMWh: i64,
 ): i32 {
-  assert(intervalMs > 0 && periodEnergyMaxMWh <= (<i64>1 << 62), "priceIntervals: parameters out of domain");
+  assert(intervalMs > 0 && periodEnergyMaxExclusiveMWh <= (<i64>1 << 62), "priceIntervals: parameters out of domain");
   memory.fill(totalsPtr, 0, priceTotalsBytes(tablePtr));
   const status = scatterIntervals(
     intervalCount, startPtr, importPtr, exportPtr, flagsPtr,
-    firstSlot, intervalMs, slotCount, slotIntervalPtr, totalsPtr, periodEnergyMaxMWh,
+    firstSlot, intervalMs, slotCount, slotIntervalPtr, totalsPtr, periodEnergyMaxExclusiveMWh,
   );
   if (status != PRICE_OK) return status;
   return accumulateSlots(

@@ -52,7 +52,10 @@ export const SHARE_CAPACITY_MWH_MAX = 1_000_000_000_000n;
 export const SHARE_PRICE_MICRO_MAX = 100_000_000n;
 export const SHARE_ALPHA_BETA_PPM_MAX = 10_000_000n;
 export const SHARE_CREF_PPM_MAX = 1_000_000_000n;
+/** Occupants of one event (1 … 64), and one occupant's share (1 … 10^6): counts and integers, so `limit_exceeded` on both sides. */
+export const SHARE_OCCUPANTS_MIN = 1;
 export const SHARE_OCCUPANTS_MAX = 64;
+export const SHARE_OCCUPANT_SHARE_MIN = 1n;
 export const SHARE_OCCUPANT_SHARE_MAX = 1_000_000n;
 export const SHARE_CRATE_PPM_MAX = 1_000_000_000n;
 export const SHARE_DOD_PPM_MAX = 10_000_000n;
@@ -69,8 +72,9 @@ export const CLI_INPUT_BYTES_MAX = 512 * 1024 * 1024;
 /** Energy of one priced interval, mWh: a difference of registers < 2^53. */
 export const INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE = 2n ** 53n;
 /**
- * Σ import and Σ export of one billing period, mWh (2^56 ≈ 72 TWh): keeps
- * every line sum of µ inside i64 (2^56 × 100 µ/mWh < 2^63).
+ * Σ import and Σ export of one billing period stay below this, mWh (2^56 ≈
+ * 72 TWh; SPEC §1 `< 2^56`, so 2^56 itself is over): keeps every line sum
+ * of µ inside i64 (2^56 × 100 µ/mWh < 2^63).
  */
 export const BILLING_PERIOD_ENERGY_MWH_MAX = 2n ** 56n;
 /** A tier's `upToKWh`, in mWh (10^12 kWh). */

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { aggregate } from '../host/engine/aggregate.js';
 import { price, priceColumns } from '../host/engine/price.js';
+import { referencePriceColumns } from '../host/reference/price.js';
 import { kernels } from '../host/engine/wasm.js';
 import * as status from '../host/tariff/status.js';
 import { assertRejects, berlinTouTariff, flatTariff, utc } from './price-fixtures.js';
@@ -98,17 +100,41 @@ describe('SPEC §3 intervals: on the grid, inside [from, to), unique', () => {
     assertRejects(() => priceWith({}, [{ start: utc(2026, 1, 1), imp: 1, flags: 16 }]), 'invalid_input', 'flags');
   });
 
-  it('rejects energy of 2^53 mWh or more in one interval, naming the limit', () => {
+  it('rejects energy of 2^53 mWh or more in one interval, naming the limit, in both forms', () => {
     const columns = { start: BigInt64Array.of(BigInt(utc(2026, 1, 1))), imp: BigInt64Array.of(2n ** 53n) };
     assertRejects(() => priceColumns(flatTariff(), JAN_2026_UTC, columns), 'limit_exceeded', 'INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE');
+    const exp = { ...columns, imp: BigInt64Array.of(0n), exp: BigInt64Array.of(2n ** 53n) };
+    assertRejects(() => priceColumns(flatTariff(), JAN_2026_UTC, exp), 'limit_exceeded', 'INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE');
+    for (const energy of [2 ** 53, 1e20]) {
+      assertRejects(() => priceWith({}, [{ start: utc(2026, 1, 1), imp: energy }]), 'limit_exceeded', 'INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE');
+      assertRejects(() => priceWith({}, [{ start: utc(2026, 1, 1), imp: 0, exp: energy }]), 'limit_exceeded', 'INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE');
+    }
+    assert.equal(priceWith({}, [{ start: utc(2026, 1, 1), imp: 2 ** 53 - 1 }]).intervals, 1);
   });
 
-  it('rejects a billing period whose import passes 2^56 mWh, naming the limit', () => {
-    // 9 × (2^53 − 1) > 2^56 = 8 × 2^53.
-    const start = BigInt64Array.from({ length: 9 }, (_, index) => BigInt(utc(2026, 1, 1) + index * 900_000));
-    const imp = new BigInt64Array(9).fill(2n ** 53n - 1n);
-    assertRejects(() => priceColumns(flatTariff(), JAN_2026_UTC, { start, imp }), 'limit_exceeded', 'BILLING_PERIOD_ENERGY_MWH_MAX');
+  it('rejects an interval start or a period bound at year 10000 with limit_exceeded, a negative one with invalid_input', () => {
+    const year10000 = 253_402_300_800_000;
+    assertRejects(() => priceWith({}, [{ start: year10000, imp: 1 }]), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
+    assertRejects(() => priceWith({}, [{ start: -900_000, imp: 1 }]), 'invalid_input', 'negative');
+    assertRejects(() => price({ tariff: flatTariff(), period: { from: year10000, to: year10000 + 1 }, intervals: [] }), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
+    assertRejects(() => price({ tariff: flatTariff(), period: { from: 0, to: year10000 + 1 }, intervals: [] }), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
+    assertRejects(() => price({ tariff: flatTariff(), period: { from: -1, to: 10 }, intervals: [] }), 'invalid_input', 'period.from');
   });
+
+  // SPEC §1: each total must be < 2^56 mWh; 8 intervals of 2^53 − 1 plus one of 8 sum to exactly 2^56.
+  const periodEnergyCases: Array<[string, bigint, boolean]> = [['2^56 − 1', 7n, true], ['exactly 2^56', 8n, false]];
+  for (const [what, lastMWh, accepted] of periodEnergyCases) {
+    it(`${accepted ? 'accepts' : 'rejects'} a billing period whose import and whose export total ${what} mWh (engine and reference agree)`, () => {
+      const start = BigInt64Array.from({ length: 9 }, (_, index) => BigInt(utc(2026, 1, 1) + index * 900_000));
+      const energy = BigInt64Array.from({ length: 9 }, (_, index) => (index < 8 ? 2n ** 53n - 1n : lastMWh));
+      for (const columns of [{ start, imp: energy }, { start, imp: new BigInt64Array(9), exp: energy }]) {
+        for (const run of [() => priceColumns(flatTariff(), JAN_2026_UTC, columns), () => referencePriceColumns(flatTariff(), JAN_2026_UTC, columns)]) {
+          if (accepted) assert.equal(run().intervals, 9);
+          else assertRejects(run, 'limit_exceeded', 'BILLING_PERIOD_ENERGY_MWH_MAX');
+        }
+      }
+    });
+  }
 
   it('rejects columns of different lengths', () => {
     assertRejects(() => priceColumns(flatTariff(), JAN_2026_UTC, { start: new BigInt64Array(2), imp: new BigInt64Array(1) }), 'invalid_input', 'length');
@@ -116,10 +142,19 @@ describe('SPEC §3 intervals: on the grid, inside [from, to), unique', () => {
 });
 
 describe('SPEC §1/§7 period and intervalMs', () => {
-  it('rejects an intervalMs that is not a multiple of a minute dividing a day', () => {
-    for (const intervalMs of [420_000, 90_000, 0, -900_000, 172_800_000]) {
+  it('rejects an intervalMs inside 1 min … 1 day that is not a multiple of a minute dividing a day, or negative, with invalid_input', () => {
+    for (const intervalMs of [420_000, 90_000, -900_000, 900_000.5]) {
       assertRejects(() => price({ tariff: flatTariff(), intervalMs, period: JAN_2026_UTC, intervals: [] }), 'invalid_input', 'intervalMs');
     }
+  });
+
+  it('rejects an intervalMs below one minute or above one day with limit_exceeded, as aggregate does', () => {
+    const cases: Array<[number, string]> = [[0, 'INTERVAL_MS_MIN'], [59_999, 'INTERVAL_MS_MIN'], [86_400_001, 'INTERVAL_MS_MAX'], [172_800_000, 'INTERVAL_MS_MAX']];
+    for (const [intervalMs, limitName] of cases) {
+      assertRejects(() => price({ tariff: flatTariff(), intervalMs, period: JAN_2026_UTC, intervals: [] }), 'limit_exceeded', limitName);
+      assertRejects(() => aggregate({ intervalMs, readings: [] }), 'limit_exceeded', limitName);
+    }
+    assert.equal(price({ tariff: flatTariff(), intervalMs: 86_400_000, period: JAN_2026_UTC, intervals: [] }).intervals, 0);
   });
 
   it('rejects a period that ends before it starts, or non-integer bounds', () => {

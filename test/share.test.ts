@@ -175,6 +175,14 @@ describe('SPEC §4 battery-sharing compensation: the domain', () => {
     ['a C-rate over 10^9 ppm', { energyMWh: 1_000_000_000, durationMs: 1_000, capacityMWh: 100_000_000 }, 'SHARE_CRATE_PPM_MAX'],
     // dod = rhe(10^15 / 99 999 990) = rhe(10 000 001.0000001) = 10 000 001 ppm.
     ['a depth of discharge over 10^7 ppm', { energyMWh: 1_000_000_000, capacityMWh: 99_999_990 }, 'SHARE_DOD_PPM_MAX'],
+    // SPEC §1 "which code": an integer or a count outside its range, below the minimum as well as above the maximum.
+    ['an integer C of 2^53, past the safe range', { capacityMWh: 2 ** 53 }, 'SHARE_CAPACITY_MWH_MAX'],
+    ['an E of 10^20', { energyMWh: 1e20 }, 'SHARE_ENERGY_MWH_MAX'],
+    ['no occupants', { occupants: [] }, 'SHARE_OCCUPANTS_MIN'],
+    ['65 occupants', { occupants: Array.from({ length: 65 }, (_, index) => ({ id: `o${index}`, share: 1 })) }, 'SHARE_OCCUPANTS_MAX'],
+    ['a share of 0', { occupants: [{ id: 'a', share: 0 }] }, 'SHARE_OCCUPANT_SHARE_MIN'],
+    ['a share of 10^6 + 1', { occupants: [{ id: 'a', share: 1_000_001 }] }, 'SHARE_OCCUPANT_SHARE_MAX'],
+    ['a share of 2^60', { occupants: [{ id: 'a', share: 2 ** 60 }] }, 'SHARE_OCCUPANT_SHARE_MAX'],
   ];
   for (const [what, overrides, limitName] of limits) {
     it(`rejects ${what} with limit_exceeded naming ${limitName}`, () => {
@@ -198,16 +206,12 @@ describe('SPEC §4 battery-sharing compensation: the domain', () => {
     ['a negative β', { ...EVENT, betaPpm: -1 }],
     ['a negative cRef', { ...EVENT, cRefPpm: -1 }],
     ['a non-integer E', { ...EVENT, energyMWh: 1.5 }],
-    ['an integer beyond 2^53', { ...EVENT, capacityMWh: 2 ** 53 }],
     ['a number given as a string', { ...EVENT, durationMs: '3600000' }],
     ['a missing field', { ...EVENT, cRefPpm: undefined }],
     ['input that is not an object', [EVENT]],
     ['occupants that are not an array', { ...EVENT, occupants: { id: 'a', share: 1 } }],
-    ['no occupants', { ...EVENT, occupants: [] }],
-    ['65 occupants', { ...EVENT, occupants: Array.from({ length: 65 }, (_, index) => ({ id: `o${index}`, share: 1 })) }],
     ['an occupant that is not an object', { ...EVENT, occupants: ['a'] }],
-    ['a share of 0', { ...EVENT, occupants: [{ id: 'a', share: 0 }] }],
-    ['a share over 10^6', { ...EVENT, occupants: [{ id: 'a', share: 1_000_001 }] }],
+    ['a negative share', { ...EVENT, occupants: [{ id: 'a', share: -1 }] }],
     ['a non-integer share', { ...EVENT, occupants: [{ id: 'a', share: 0.5 }] }],
     ['an id that is not a string', { ...EVENT, occupants: [{ id: 7, share: 1 }] }],
     ['an empty id', { ...EVENT, occupants: [{ id: '', share: 1 }] }],
@@ -281,6 +285,22 @@ describe('SPEC §7 shareColumns: the bulk form', () => {
     assertRejects(() => shareColumns({ ...events, occupantStart: Uint32Array.of(0, 3, 5) }), 'invalid_input');
     assertRejects(() => shareColumns({ ...events, occupantStart: Uint32Array.of(0, 7, 6) }), 'invalid_input');
     assertRejects(() => shareColumns({ ...events, occupantStart: Uint32Array.of(0, 3, 3) }), 'invalid_input');
+  });
+
+  it('rejects an event without occupants, or a share outside 1 … 10^6, with limit_exceeded (a negative share is invalid_input)', () => {
+    const events = columns([EVENT, second], [300_000n, 1_000_000n]);
+    const emptySecond = { ...events, occupantStart: Uint32Array.of(0, 3, 3), occupantShare: events.occupantShare.slice(0, 3) };
+    assertRejects(() => shareColumns(emptySecond), 'limit_exceeded', 'SHARE_OCCUPANTS_MIN');
+    const withShare = (share: bigint) => ({ ...events, occupantShare: BigInt64Array.of(1n, 1n, 1n, 1n, share, 4n) });
+    assertRejects(() => shareColumns(withShare(0n)), 'limit_exceeded', 'SHARE_OCCUPANT_SHARE_MIN');
+    assertRejects(() => shareColumns(withShare(1_000_001n)), 'limit_exceeded', 'SHARE_OCCUPANT_SHARE_MAX');
+    assertRejects(() => shareColumns(withShare(-1n)), 'invalid_input');
+    assert.equal(shareColumns(withShare(1_000_000n)).occupantAmount.length, 6);
+  });
+
+  it('rejects an event with 65 occupants with limit_exceeded naming SHARE_OCCUPANTS_MAX', () => {
+    const crowd = { ...EVENT, occupants: Array.from({ length: 65 }, (_, index) => ({ id: `o${index}`, share: 1 })) };
+    assertRejects(() => shareColumns(columns([crowd], [300_000n])), 'limit_exceeded', 'SHARE_OCCUPANTS_MAX');
   });
 
   it('rejects columns of unequal length with invalid_input', () => {

@@ -4,10 +4,10 @@
 // validates, maps meter ids to dense indexes, sorts and calls it.
 import { Arena, kernelConstant, kernels } from './wasm.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
+import { REGISTER_RANGE, TIME_RANGE, boundedInteger, checkIntervalMs } from '../integer-input.js';
 import {
-  AGGREGATION_READINGS_MAX, AGGREGATION_ROWS_MAX, AGGREGATION_UNASSIGNED_MAX, DAY_MS, INTERVAL_MS_DEFAULT,
-  INTERVAL_MS_MAX, INTERVAL_MS_MIN, MAX_GAP_MS_DEFAULT, MAX_GAP_MS_MAX, MAX_GAP_MS_MIN, MAX_POWER_W_DEFAULT,
-  MAX_POWER_W_MAX, MAX_POWER_W_MIN, MINUTE_MS, READING_TIME_MS_MAX_EXCLUSIVE, REGISTER_MWH_MAX_EXCLUSIVE,
+  AGGREGATION_READINGS_MAX, AGGREGATION_ROWS_MAX, AGGREGATION_UNASSIGNED_MAX, MAX_GAP_MS_DEFAULT, MAX_GAP_MS_MAX,
+  MAX_GAP_MS_MIN, MAX_POWER_W_DEFAULT, MAX_POWER_W_MAX, MAX_POWER_W_MIN, READING_TIME_MS_MAX_EXCLUSIVE,
 } from '../limits.js';
 
 export interface AggregationOptions {
@@ -83,27 +83,15 @@ const SCRATCH_ROWS_INITIAL_MAX = 65_536;
 /** Checks and defaults `intervalMs`, `maxPowerW` and `maxGapMs` (SPEC §1). */
 export function resolveAggregationOptions(options: AggregationOptions = {}): ResolvedAggregationOptions {
   if (typeof options !== 'object' || options === null) throw invalidInput('aggregation options must be an object');
-  const intervalMs = boundedOption(options.intervalMs, 'intervalMs', INTERVAL_MS_DEFAULT, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
-  if (intervalMs % MINUTE_MS !== 0 || DAY_MS % intervalMs !== 0) {
-    throw invalidInput(`intervalMs ${intervalMs} must be a multiple of ${MINUTE_MS} that divides ${DAY_MS}`);
-  }
   return {
-    intervalMs,
-    maxPowerW: boundedOption(options.maxPowerW, 'maxPowerW', MAX_POWER_W_DEFAULT, MAX_POWER_W_MIN, MAX_POWER_W_MAX),
-    maxGapMs: boundedOption(options.maxGapMs, 'maxGapMs', MAX_GAP_MS_DEFAULT, MAX_GAP_MS_MIN, MAX_GAP_MS_MAX),
+    intervalMs: checkIntervalMs(options.intervalMs),
+    maxPowerW: options.maxPowerW === undefined ? MAX_POWER_W_DEFAULT : boundedInteger(options.maxPowerW, 'maxPowerW', {
+      min: MAX_POWER_W_MIN, minName: 'MAX_POWER_W_MIN', max: MAX_POWER_W_MAX, maxName: 'MAX_POWER_W_MAX',
+    }),
+    maxGapMs: options.maxGapMs === undefined ? MAX_GAP_MS_DEFAULT : boundedInteger(options.maxGapMs, 'maxGapMs', {
+      min: MAX_GAP_MS_MIN, minName: 'MAX_GAP_MS_MIN', max: MAX_GAP_MS_MAX, maxName: 'MAX_GAP_MS_MAX',
+    }),
   };
-}
-
-// Wrong type, non-integer or negative is invalid_input; a non-negative
-// integer outside [min, max] is limit_exceeded naming the bound's constant.
-function boundedOption(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidInput(`${name} must be an integer`);
-  if (value < 0) throw invalidInput(`${name} must not be negative`);
-  const limitPrefix = { intervalMs: 'INTERVAL_MS', maxPowerW: 'MAX_POWER_W', maxGapMs: 'MAX_GAP_MS' }[name];
-  if (value < min) throw limitExceeded(`${limitPrefix}_MIN`, `${name} ${value} is below ${min}`);
-  if (value > max) throw limitExceeded(`${limitPrefix}_MAX`, `${name} ${value} is above ${max}`);
-  return value;
 }
 
 /** SPEC §7 `aggregateColumns`: bigint columns in, copied bigint columns out. */
@@ -290,15 +278,9 @@ function checkReading(reading: unknown, index: number): void {
   const { m, t, i, x } = reading as Record<string, unknown>;
   if (typeof m !== 'string' || m.length === 0) throw invalidInput(`readings[${index}].m must be a non-empty string`);
   const where = `readings[${index}] (m ${JSON.stringify(m)})`;
-  checkInteger(t, `${where}: t`, 'READING_TIME_MS_MAX_EXCLUSIVE', Number(READING_TIME_MS_MAX_EXCLUSIVE));
-  checkInteger(i, `${where}: i`, 'REGISTER_MWH_MAX_EXCLUSIVE', Number(REGISTER_MWH_MAX_EXCLUSIVE));
-  if (x !== undefined) checkInteger(x, `${where}: x`, 'REGISTER_MWH_MAX_EXCLUSIVE', Number(REGISTER_MWH_MAX_EXCLUSIVE));
-}
-
-function checkInteger(value: unknown, what: string, limitName: string, maxExclusive: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidInput(`${what} must be an integer`);
-  if (value < 0) throw invalidInput(`${what} must not be negative`);
-  if (value >= maxExclusive) throw limitExceeded(limitName, `${what} ${value} must be below ${maxExclusive}`);
+  boundedInteger(t, `${where}: t`, TIME_RANGE);
+  boundedInteger(i, `${where}: i`, REGISTER_RANGE);
+  if (x !== undefined) boundedInteger(x, `${where}: x`, REGISTER_RANGE);
 }
 
 function toJson(result: IntervalColumns, meterIds: string[]): AggregateOutput {

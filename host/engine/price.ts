@@ -3,7 +3,8 @@
 // the columns into linear memory, and the WASM kernel does the per-interval
 // work; the statement is assembled from the kernel's totals.
 import { invalidInput } from '../errors.js';
-import { BILLING_PERIOD_ENERGY_MWH_MAX, READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
+import { INTERVAL_ENERGY_RANGE, TIME_RANGE, boundedInteger } from '../integer-input.js';
+import { BILLING_PERIOD_ENERGY_MWH_MAX } from '../limits.js';
 import { compileTariff } from '../tariff/compile.js';
 import { defaultBillingPeriod } from '../tariff/default-period.js';
 import { expectArray, expectInteger, expectKeys, expectObject } from '../tariff/fields.js';
@@ -23,7 +24,7 @@ interface TariffKernelExports {
   priceIntervals(
     intervalCount: number, startPtr: number, importPtr: number, exportPtr: number, flagsPtr: number,
     firstSlot: bigint, intervalMs: bigint, slotCount: number, slotPeriodPtr: number, slotDynamicPtr: number,
-    tablePtr: number, slotIntervalPtr: number, totalsPtr: number, periodEnergyMaxMWh: bigint,
+    tablePtr: number, slotIntervalPtr: number, totalsPtr: number, periodEnergyMaxExclusiveMWh: bigint,
   ): number;
 }
 
@@ -69,9 +70,7 @@ export function priceColumns(
   return priceWithKernel(wasmPriceKernel, tariff, period, columns, options);
 }
 
-const TIME_MS_MAX = Number(READING_TIME_MS_MAX_EXCLUSIVE) - 1;
-
-// JSON intervals into columns; ranges beyond "a safe integer" are the kernel's checks.
+// JSON intervals into columns; grid, period and uniqueness are the kernel's checks.
 function intervalColumns(value: unknown): IntervalPriceColumns {
   const intervals = expectArray(value, 'intervals');
   const columns = {
@@ -84,11 +83,9 @@ function intervalColumns(value: unknown): IntervalPriceColumns {
     const field = `intervals[${index}]`;
     const interval = expectObject(intervalValue, field);
     expectKeys(interval, ['start', 'imp', 'exp', 'flags'], field);
-    columns.start[index] = BigInt(expectInteger(interval.start, `${field}.start`, 0, TIME_MS_MAX));
-    columns.imp[index] = BigInt(expectInteger(interval.imp, `${field}.imp`, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
-    if (interval.exp !== undefined) {
-      columns.exp[index] = BigInt(expectInteger(interval.exp, `${field}.exp`, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
-    }
+    columns.start[index] = BigInt(boundedInteger(interval.start, `${field}.start`, TIME_RANGE));
+    columns.imp[index] = BigInt(boundedInteger(interval.imp, `${field}.imp`, INTERVAL_ENERGY_RANGE));
+    if (interval.exp !== undefined) columns.exp[index] = BigInt(boundedInteger(interval.exp, `${field}.exp`, INTERVAL_ENERGY_RANGE));
     if (interval.flags !== undefined) columns.flags[index] = expectInteger(interval.flags, `${field}.flags`, 0, 255);
   });
   return columns;

@@ -3,13 +3,12 @@
 // (docs/wasm-share.md). The kernel validates the domain; the JSON form
 // checks types first.
 //
-// Error codes: a wrong type, a non-integer or unsafe integer, a negative
-// value, an empty or over-long occupant list, a share outside 1 … 10^6, an
-// id that is not a non-empty string → `invalid_input`; a non-negative E, Δt,
-// C, α, β or cRef outside its range (and p in the column form), and
-// cRatePpm > 10^9 or dodPpm > 10^7 → `limit_exceeded` naming the constant;
-// a price string that is malformed or outside 0 … 100 → `invalid_amount`
-// (SPEC §1's rule for decimal strings, as for tariff prices).
+// Error codes (SPEC §1 "which code"): a wrong type, a non-integer, a
+// negative value, an id that is not a non-empty string → `invalid_input`;
+// a non-negative E, Δt, C, α, β, cRef or share outside its range (and p in
+// the column form), an occupant count outside 1 … 64, and cRatePpm > 10^9
+// or dodPpm > 10^7 → `limit_exceeded` naming the constant; a price string
+// that is malformed or outside 0 … 100 → `invalid_amount`.
 import { formatMicro, parseMicro } from '../decimal.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
 import { roundHalfEven } from '../exact.js';
@@ -205,7 +204,7 @@ function statusError(status: number, events: ShareEventColumns, event: number, w
     case kernelConstant('SHARE_OCCUPANT_SHARE_OUT_OF_RANGE'): {
       let index = first;
       while (index < end && isShareInRange(events.occupantShare[index]!)) index++;
-      return shareRangeError(index - first, String(events.occupantShare[index]), where);
+      return shareRangeError(index - first, events.occupantShare[index]!, where);
     }
     case kernelConstant('SHARE_CRATE_ABOVE_MAX'):
     case kernelConstant('SHARE_DOD_ABOVE_MAX'):
@@ -220,13 +219,14 @@ function isShareInRange(share: bigint): boolean {
 }
 
 function occupantCountError(count: number, where: string): GridsettleError {
-  return invalidInput(`${where}an event has 1 … ${limits.SHARE_OCCUPANTS_MAX} occupants (SHARE_OCCUPANTS_MAX), got ${count}`);
+  const limitName = count < limits.SHARE_OCCUPANTS_MIN ? 'SHARE_OCCUPANTS_MIN' : 'SHARE_OCCUPANTS_MAX';
+  return limitExceeded(limitName, `${where}an event has ${limits.SHARE_OCCUPANTS_MIN} … ${limits.SHARE_OCCUPANTS_MAX} occupants, got ${count}`);
 }
 
-function shareRangeError(occupant: number, share: string, where: string): GridsettleError {
-  return invalidInput(
-    `${where}occupant ${occupant}: share must be 1 … ${limits.SHARE_OCCUPANT_SHARE_MAX} (SHARE_OCCUPANT_SHARE_MAX), got ${share}`,
-  );
+function shareRangeError(occupant: number, share: bigint | number, where: string): GridsettleError {
+  const what = `${where}occupant ${occupant}: share must be ${limits.SHARE_OCCUPANT_SHARE_MIN} … ${limits.SHARE_OCCUPANT_SHARE_MAX}, got ${share}`;
+  if (share < 0n) return invalidInput(what);
+  return limitExceeded(share < limits.SHARE_OCCUPANT_SHARE_MIN ? 'SHARE_OCCUPANT_SHARE_MIN' : 'SHARE_OCCUPANT_SHARE_MAX', what);
 }
 
 // The kernel only reports which ratio broke its bound; recompute it for the message.
@@ -285,12 +285,17 @@ function asRecord(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-// Safe integers only: every §4 bound is far below 2^53, and a larger JSON
-// number may already have lost digits.
-function readInteger(value: unknown, field: string): bigint {
+// Every §4 bound is far below 2^53: an integer past the safe range (whose
+// digits may be lost already) is over its field's maximum.
+function readInteger(value: unknown, field: (typeof INTEGER_FIELDS)[number]): bigint {
   if (value === undefined) throw invalidInput(`${field} is required`);
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw invalidInput(`${field} must be an integer, got ${JSON.stringify(value) ?? typeof value}`);
+  }
+  if (value < 0) throw invalidInput(`${field} must not be negative, got ${value}`);
+  if (!Number.isSafeInteger(value)) {
+    const [limitName, limitValue] = COLUMN_BOUNDS[field].max;
+    throw limitExceeded(limitName, `${field} ${value} is over ${limitValue}`);
   }
   return BigInt(value);
 }
@@ -303,7 +308,10 @@ function readOccupants(value: unknown): Array<{ id: string; share: bigint }> {
     const id = occupant['id'];
     if (typeof id !== 'string' || id.length === 0) throw invalidInput(`occupant ${index}: id must be a non-empty string`);
     const share = occupant['share'];
-    if (typeof share !== 'number' || !Number.isSafeInteger(share)) throw shareRangeError(index, JSON.stringify(share) ?? 'nothing', '');
+    if (typeof share !== 'number' || !Number.isInteger(share)) {
+      throw invalidInput(`occupant ${index}: share must be an integer, got ${JSON.stringify(share) ?? 'nothing'}`);
+    }
+    if (!Number.isSafeInteger(share)) throw shareRangeError(index, share, '');
     return { id, share: BigInt(share) };
   });
 }

@@ -44,7 +44,7 @@ function checkIntervals(slots: SlotTable, columns: IntervalPriceColumns): Checke
     if ((columns.flags?.[i] ?? 0) > 15) return failed(PRICE_BAD_FLAGS, i);
     importTotalMWh += importMWh;
     exportTotalMWh += exportMWh;
-    if (importTotalMWh > BILLING_PERIOD_ENERGY_MWH_MAX || exportTotalMWh > BILLING_PERIOD_ENERGY_MWH_MAX) return failed(PRICE_PERIOD_ENERGY_LIMIT, i);
+    if (importTotalMWh >= BILLING_PERIOD_ENERGY_MWH_MAX || exportTotalMWh >= BILLING_PERIOD_ENERGY_MWH_MAX) return failed(PRICE_PERIOD_ENERGY_LIMIT, i);
   }
   const slotIntervals = [...intervalBySlot.entries()].sort((a, b) => a[0] - b[0]);
   return { status: PRICE_OK, failedIndex: 0, slotIntervals };

@@ -61,8 +61,8 @@ export function splitLargestRemainder(compensation: bigint, shares: bigint[]): b
   return amounts;
 }
 
-// SPEC §4 domain in SPEC order: negatives are invalid_input, bounds are
-// limit_exceeded, the occupant list is invalid_input.
+// SPEC §4 domain in SPEC order: negatives are invalid_input; bounds, the
+// occupant count and each share's range are limit_exceeded (SPEC §1).
 function checkDomain(event: ReferenceShareEvent): void {
   const ranges: Array<[bigint, bigint, string | null, bigint, string]> = [
     [event.energyMWh, 0n, null, limits.SHARE_ENERGY_MWH_MAX, 'SHARE_ENERGY_MWH_MAX'],
@@ -78,11 +78,12 @@ function checkDomain(event: ReferenceShareEvent): void {
     if (value < min) throw limitError(minName!);
     if (value > max) throw limitError(maxName);
   }
-  if (event.shares.length < 1 || event.shares.length > limits.SHARE_OCCUPANTS_MAX) {
-    throw new GridsettleError('invalid_input', 'occupant count');
-  }
-  if (event.shares.some((share) => share < 1n || share > limits.SHARE_OCCUPANT_SHARE_MAX)) {
-    throw new GridsettleError('invalid_input', 'share');
+  if (event.shares.length < limits.SHARE_OCCUPANTS_MIN) throw limitError('SHARE_OCCUPANTS_MIN');
+  if (event.shares.length > limits.SHARE_OCCUPANTS_MAX) throw limitError('SHARE_OCCUPANTS_MAX');
+  for (const share of event.shares) {
+    if (share < 0n) throw new GridsettleError('invalid_input', 'negative share');
+    if (share < limits.SHARE_OCCUPANT_SHARE_MIN) throw limitError('SHARE_OCCUPANT_SHARE_MIN');
+    if (share > limits.SHARE_OCCUPANT_SHARE_MAX) throw limitError('SHARE_OCCUPANT_SHARE_MAX');
   }
 }
 

@@ -4,10 +4,11 @@
 import { parseMicro, formatMinimal } from '../decimal.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import {
-  DEMAND_FIXED_PRICE_MICRO_MAX, ENERGY_PRICE_MICRO_MAX, READING_TIME_MS_MAX_EXCLUSIVE, TARIFF_DYNAMIC_PRICES_MAX,
+  DEMAND_FIXED_PRICE_MICRO_MAX, ENERGY_PRICE_MICRO_MAX, TARIFF_DYNAMIC_PRICES_MAX,
   TARIFF_TAXES_MAX, TARIFF_TIERS_MAX, TARIFF_TIER_BOUND_MWH_MAX, TAX_RATE_PPM_MAX,
 } from '../limits.js';
-import { expectArray, expectInteger, expectKeys, expectObject, expectString } from './fields.js';
+import { TIME_RANGE, boundedInteger } from '../integer-input.js';
+import { expectArray, expectKeys, expectObject, expectString } from './fields.js';
 import type { CompiledDynamic, CompiledTax, CompiledTier, LineKind } from './types.js';
 
 const LINE_KINDS: readonly LineKind[] = ['energy', 'export', 'demand', 'fixed'];
@@ -53,7 +54,7 @@ export function compileDynamic(value: unknown): CompiledDynamic | null {
     const field = `tariff.dynamic[${index}]`;
     const entry = expectObject(entryValue, field);
     expectKeys(entry, ['from', 'price'], field);
-    const fromMs = expectInteger(entry.from, `${field}.from`, 0, Number(READING_TIME_MS_MAX_EXCLUSIVE) - 1);
+    const fromMs = boundedInteger(entry.from, `${field}.from`, TIME_RANGE);
     if (index > 0 && fromMs <= dynamic.fromMs[index - 1]!) throw invalidInput(`${field}.from must be after the previous entry's`);
     dynamic.fromMs.push(fromMs);
     dynamic.priceMicroPerKWh.push(compileEnergyPrice(entry.price, `${field}.price`).priceMicroPerKWh);

@@ -2,27 +2,16 @@
 // period, `intervalMs`, the column shapes and the echoed unassigned energy.
 // Per-interval checks (grid, period, uniqueness, ranges) are the kernel's.
 import { invalidInput } from '../errors.js';
-import { DAY_MS, INTERVAL_MS_DEFAULT, MINUTE_MS, READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
-import { expectInteger, expectKeys, expectObject, expectString } from './fields.js';
+import { REGISTER_RANGE, TIME_RANGE, boundedInteger } from '../integer-input.js';
+import { expectKeys, expectObject, expectString } from './fields.js';
 import type { IntervalPriceColumns, UnassignedEnergy } from './types.js';
-
-const TIME_MS_MAX = Number(READING_TIME_MS_MAX_EXCLUSIVE) - 1;
-
-export function checkIntervalMs(value: unknown): number {
-  if (value === undefined) return INTERVAL_MS_DEFAULT;
-  const intervalMs = expectInteger(value, 'intervalMs', MINUTE_MS, DAY_MS);
-  if (intervalMs % MINUTE_MS !== 0 || DAY_MS % intervalMs !== 0) {
-    throw invalidInput(`intervalMs must be a multiple of 60000 that divides 86400000, got ${intervalMs}`);
-  }
-  return intervalMs;
-}
 
 /** [fromMs, toMs) with 0 ≤ from < to ≤ year 10000. */
 export function checkPeriod(value: unknown): { fromMs: number; toMs: number } {
   const period = expectObject(value, 'period');
   expectKeys(period, ['from', 'to'], 'period');
-  const fromMs = expectInteger(period.from, 'period.from', 0, TIME_MS_MAX);
-  const toMs = expectInteger(period.to, 'period.to', 0, TIME_MS_MAX + 1);
+  const fromMs = boundedInteger(period.from, 'period.from', TIME_RANGE);
+  const toMs = boundedInteger(period.to, 'period.to', { ...TIME_RANGE, max: TIME_RANGE.max + 1 });
   if (toMs <= fromMs) throw invalidInput(`period.to (${toMs}) must be after period.from (${fromMs})`);
   return { fromMs, toMs };
 }
@@ -57,9 +46,9 @@ export function checkUnassigned(value: unknown, fromMs: number, toMs: number): U
     expectKeys(entry, ['m', 'channel', 'from', 'to', 'mwh', 'reason'], field);
     const checked: UnassignedEnergy = {
       channel: oneOf(entry.channel, CHANNELS, `${field}.channel`),
-      from: expectInteger(entry.from, `${field}.from`, 0, TIME_MS_MAX),
-      to: expectInteger(entry.to, `${field}.to`, 0, TIME_MS_MAX),
-      mwh: expectInteger(entry.mwh, `${field}.mwh`, 0, Number.MAX_SAFE_INTEGER),
+      from: boundedInteger(entry.from, `${field}.from`, TIME_RANGE),
+      to: boundedInteger(entry.to, `${field}.to`, TIME_RANGE),
+      mwh: boundedInteger(entry.mwh, `${field}.mwh`, REGISTER_RANGE),
       reason: oneOf(entry.reason, REASONS, `${field}.reason`),
     };
     if (checked.to <= checked.from) throw invalidInput(`${field}.to must be after ${field}.from`);

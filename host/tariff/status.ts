@@ -29,7 +29,7 @@ export function pricingError(status: number, intervalIndex: number, startMs: big
     case PRICE_BAD_FLAGS:
       return invalidInput(`${which} has flags outside the bitset 0 … 15`);
     case PRICE_PERIOD_ENERGY_LIMIT:
-      return limitExceeded('BILLING_PERIOD_ENERGY_MWH_MAX', `import or export of the billing period passes 2^56 mWh at ${which}`);
+      return limitExceeded('BILLING_PERIOD_ENERGY_MWH_MAX', `import or export of the billing period reaches 2^56 mWh at ${which}`);
     case PRICE_NO_PRICE:
       return new GridsettleError('no_price', `${which} has import but no energy or dynamic price in force`);
     default:
