@@ -39,8 +39,8 @@ function multiplyWide(a: u64, b: u64): u64 {
 
 // floor((hi·2^64 + lo) / c) by shift-subtract long division, leaving the
 // remainder in `wideRemainder`; the caller guarantees the quotient fits in
-// 64 bits. Only reached when a product passes 2^64, which the SPEC's ranges
-// make rare.
+// 64 bits (hi < c). Only reached when a product passes 2^64, which the
+// SPEC's ranges make rare.
 let wideRemainder: u64 = 0;
 
 function divideWide(hi: u64, lo: u64, c: u64): u64 {
@@ -60,9 +60,18 @@ function divideWide(hi: u64, lo: u64, c: u64): u64 {
   return quotient;
 }
 
-/** rhe(a × b / c), c > 0, exact whenever the result fits in i64. */
+/**
+ * What the exported helpers return instead of a result that does not fit in
+ * i64 (or for operands outside their domain): never a valid result, since
+ * |rhe(a × b / c)| ≤ i64.MAX and floors here are ≥ 0. The host maps it to
+ * `limit_exceeded` (docs/wasm.md).
+ */
+export const MULDIV_OUT_OF_RANGE: i64 = i64.MIN_VALUE;
+const I64_MAX_UNSIGNED: u64 = <u64>i64.MAX_VALUE;
+
+/** rhe(a × b / c) exactly, or MULDIV_OUT_OF_RANGE when c ≤ 0 or the result passes i64. */
 export function mulDivHalfEven(a: i64, b: i64, c: i64): i64 {
-  assert(c > 0, "mulDivHalfEven: divisor must be positive");
+  if (c <= 0) return MULDIV_OUT_OF_RANGE;
   const negative = (a < 0) != (b < 0);
   const magnitudeA: u64 = <u64>(a < 0 ? -a : a);
   const magnitudeB: u64 = <u64>(b < 0 ? -b : b);
@@ -72,24 +81,27 @@ export function mulDivHalfEven(a: i64, b: i64, c: i64): i64 {
   } else {
     const lo = multiplyWide(magnitudeA, magnitudeB);
     const hi = productHigh;
-    if (hi == 0) {
-      result = divHalfEvenUnsigned(lo, <u64>c);
-    } else {
-      result = divideWide(hi, lo, <u64>c);
+    // hi ≥ c means a quotient of 2^64 or more, which the long division would wrap.
+    if (hi >= <u64>c) return MULDIV_OUT_OF_RANGE;
+    result = hi == 0 ? divHalfEvenUnsigned(lo, <u64>c) : divideWide(hi, lo, <u64>c);
+    if (result > I64_MAX_UNSIGNED) return MULDIV_OUT_OF_RANGE;
+    if (hi != 0) {
       const rest = <u64>c - wideRemainder;
       if (wideRemainder > rest || (wideRemainder == rest && (result & 1) != 0)) result += 1;
     }
   }
-  assert(result <= <u64>i64.MAX_VALUE, "mulDivHalfEven: result out of range");
+  if (result > I64_MAX_UNSIGNED) return MULDIV_OUT_OF_RANGE;
   return negative ? -<i64>result : <i64>result;
 }
 
-/** floor(a × b / c) for a, b ≥ 0, c > 0, exact whenever the result fits. */
+/** floor(a × b / c) exactly for a, b ≥ 0, c > 0, or MULDIV_OUT_OF_RANGE outside that domain or past i64. */
 export function mulDivFloor(a: i64, b: i64, c: i64): i64 {
-  assert(a >= 0 && b >= 0 && c > 0, "mulDivFloor: operands out of domain");
+  if (a < 0 || b < 0 || c <= 0) return MULDIV_OUT_OF_RANGE;
   const q = a / c;
   const r = a - q * c;
-  // q·b is the exact part; r·b < c·b is floored with the wide product when needed.
+  // q·b is the exact part; r·b < c·b is floored with the wide product when
+  // needed, and that tail is < b since r < c.
+  if (b != 0 && q > i64.MAX_VALUE / b) return MULDIV_OUT_OF_RANGE;
   const magnitudeR = <u64>r;
   const magnitudeB = <u64>b;
   let tail: u64;
@@ -99,5 +111,7 @@ export function mulDivFloor(a: i64, b: i64, c: i64): i64 {
     const lo = multiplyWide(magnitudeR, magnitudeB);
     tail = divideWide(productHigh, lo, <u64>c);
   }
-  return q * b + <i64>tail;
+  const exactPart = q * b;
+  if (exactPart > i64.MAX_VALUE - <i64>tail) return MULDIV_OUT_OF_RANGE;
+  return exactPart + <i64>tail;
 }

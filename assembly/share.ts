@@ -1,6 +1,6 @@
 // Battery-sharing compensation (SPEC §4) over columns of events; the memory
 // layout and status codes are documented in docs/wasm-share.md.
-import { mulDivHalfEven, roundHalfEven } from "./rounding";
+import { MULDIV_OUT_OF_RANGE, mulDivHalfEven, roundHalfEven } from "./rounding";
 
 export const shareKernelVersion: i32 = 1;
 
@@ -196,6 +196,7 @@ export function shareCompensationColumns(
     // takes its 128-bit path there. (SPEC §1's `q·b + rhe(r·b / c)` would
     // break ties on the parity of the wrong part when q·b is odd.)
     const compensationMicro = mulDivHalfEven(baseMicro, weightPpm, PPM);
+    assert(compensationMicro != MULDIV_OUT_OF_RANGE, "shareCompensationColumns: compensation past i64 inside the domain");
 
     const output = resultColumns + (<usize>event << 3);
     store<i64>(output, avgPowerMilliW);

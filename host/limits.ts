@@ -65,6 +65,9 @@ export const SHARE_CAPACITY_MWH_MIN = 1n;
 export const SHARE_COLUMN_EVENTS_MAX = 10_000_000;
 export const SHARE_COLUMN_OCCUPANTS_MAX = 40_000_000;
 
+/** Largest result of the WASM exact helpers `mulDivHalfEven`/`mulDivFloor` (i64); past it they report `MULDIV_OUT_OF_RANGE`. */
+export const EXACT_HELPER_RESULT_MAX = 2n ** 63n - 1n;
+
 /** CLI stdin, bytes. */
 export const CLI_INPUT_BYTES_MAX = 512 * 1024 * 1024;
 

@@ -126,4 +126,46 @@ describe('SPEC §7 merkle: proofs built here verify, and tampered ones do not', 
     assert.equal(verifyInclusion(-1, 3, leafHash(leaves[0]!), [], root), false);
     assert.equal(verifyConsistency(3, 2, [], root, root), false);
   });
+
+  // Each verifier is called with a valid argument list (which verifies), then with one argument swapped for each malformed kind.
+  const leaves = Array.from({ length: 6 }, (_, index) => Uint8Array.of(index));
+  const rootOf = (size: number): Uint8Array => rootHash(leaves.slice(0, size));
+  const badHashes: unknown[] = [null, undefined, new Uint8Array(31), new Uint8Array(33), 'a'.repeat(64), Array(32).fill(0), new Uint16Array(32)];
+  const badSizes: unknown[] = [null, undefined, -1, -1n, 1.5, '3', 2 ** 64, 2n ** 64n, Number.NaN, {}, [3]];
+  const badProofs: unknown[] = ['proof', 7, {}, new Uint8Array(32), [null], [new Uint8Array(31)], [undefined], new Array(2), [leafHash(leaves[0]!), 'x']];
+  const verifiers: Array<{ name: string; call: (...args: unknown[]) => boolean; valid: unknown[]; sizes: number[]; hashes: number[]; proof: number }> = [
+    {
+      name: 'verifyInclusion', call: verifyInclusion as (...args: unknown[]) => boolean,
+      valid: [2, 6, leafHash(leaves[2]!), inclusionProof(leaves, 2), rootOf(6)], sizes: [0, 1], hashes: [2, 4], proof: 3,
+    },
+    {
+      name: 'verifyConsistency', call: verifyConsistency as (...args: unknown[]) => boolean,
+      valid: [3, 6, consistencyProof(leaves, 3), rootOf(3), rootOf(6)], sizes: [0, 1], hashes: [3, 4], proof: 2,
+    },
+    {
+      name: 'verifySubtreeInclusion', call: verifySubtreeInclusion as (...args: unknown[]) => boolean,
+      valid: [2, 0, 4, leafHash(leaves[2]!), inclusionProof(leaves.slice(0, 4), 2), rootOf(4)], sizes: [0, 1, 2], hashes: [3, 5], proof: 4,
+    },
+    {
+      name: 'verifySubtreeConsistency', call: verifySubtreeConsistency as (...args: unknown[]) => boolean,
+      valid: [0, 4, 6, consistencyProof(leaves, 4), rootOf(4), rootOf(6)], sizes: [0, 1, 2], hashes: [4, 5], proof: 3,
+    },
+  ];
+  for (const verifier of verifiers) {
+    it(`${verifier.name} returns false, never throws, for each malformed argument`, () => {
+      assert.equal(verifier.call(...verifier.valid), true);
+      const swapped = (position: number, value: unknown): unknown[] => verifier.valid.map((arg, index) => (index === position ? value : arg));
+      const cases = [
+        ...verifier.sizes.flatMap((position) => badSizes.map((value) => swapped(position, value))),
+        ...verifier.hashes.flatMap((position) => badHashes.map((value) => swapped(position, value))),
+        ...badProofs.map((value) => swapped(verifier.proof, value)),
+      ];
+      for (const args of cases) assert.equal(verifier.call(...args), false, `${verifier.name}(${args.map((arg) => typeof arg).join(', ')})`);
+    });
+  }
+
+  it('an index at or past the tree size is false', () => {
+    assert.equal(verifyInclusion(6, 6, leafHash(leaves[5]!), inclusionProof(leaves, 5), rootOf(6)), false);
+    assert.equal(verifySubtreeInclusion(4, 0, 4, leafHash(leaves[3]!), inclusionProof(leaves.slice(0, 4), 3), rootOf(4)), false);
+  });
 });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { instantiateSync } from '@assemblyscript/loader';
+import { limitExceeded } from '../errors.js';
 
 /** Absolute path of the release `.wasm` file (documented in docs/wasm.md). */
 export const wasmPath: string = fileURLToPath(new URL('../../../build/gridsettle.wasm', import.meta.url));
@@ -42,6 +43,19 @@ export function kernelConstant(name: string): number {
   const exported = kernels()[name] as { value: number } | undefined;
   if (exported === undefined) throw new Error(`the WASM module exports no constant ${name}`);
   return exported.value;
+}
+
+/** The WASM exact helpers that report a result past i64 as `MULDIV_OUT_OF_RANGE`. */
+export type ExactHelper = 'mulDivHalfEven' | 'mulDivFloor';
+
+/** `rhe(a × b / c)` or `floor(a × b / c)` by the WASM helper; its out-of-range sentinel is `limit_exceeded`. */
+export function exactMulDiv(helper: ExactHelper, a: bigint, b: bigint, c: bigint): bigint {
+  const exports = kernels();
+  const result = exports[helper](a, b, c);
+  if (result === (exports.MULDIV_OUT_OF_RANGE as { value: bigint }).value) {
+    throw limitExceeded('EXACT_HELPER_RESULT_MAX', `${helper}(${a}, ${b}, ${c}) is outside i64 or its operands outside the domain`);
+  }
+  return result;
 }
 
 /**

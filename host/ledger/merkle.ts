@@ -85,8 +85,10 @@ export function consistencyProof(leaves: readonly Uint8Array[], size1: number): 
 
 // ---- verification, on unsigned 64-bit sizes ----
 
-function toU64(value: Size): bigint | null {
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) return null;
+// Sizes and indexes: a bigint or a safe-integer number in 0 … 2^64 − 1;
+// anything else (a string, null, a fraction) is malformed.
+function toU64(value: unknown): bigint | null {
+  if (typeof value !== 'bigint' && !(typeof value === 'number' && Number.isSafeInteger(value))) return null;
   const big = BigInt(value);
   return big < 0n || big > U64_MAX ? null : big;
 }
@@ -112,8 +114,24 @@ function equalHashes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
-function isHashList(proof: unknown): proof is Hash[] {
-  return Array.isArray(proof) && proof.every((node) => node instanceof Uint8Array && node.length === HASH_BYTES);
+function isHash(value: unknown): value is Hash {
+  return value instanceof Uint8Array && value.length === HASH_BYTES;
+}
+
+// Roots are compared, never hashed into: any byte string (RFC 6962 vectors
+// pass "don't care" roots of other lengths where sizes are equal).
+function isRoot(value: unknown): value is Hash {
+  return value instanceof Uint8Array;
+}
+
+// A proof's nodes: null or undefined is the empty proof (RFC 6962 vectors
+// write it so); anything but an array of 32-byte hashes, holes included, is
+// malformed (null).
+function proofNodes(proof: unknown): Hash[] | null {
+  if (proof === null || proof === undefined) return [];
+  if (!Array.isArray(proof)) return null;
+  for (let index = 0; index < proof.length; index++) if (!isHash(proof[index])) return null;
+  return proof as Hash[];
 }
 
 // Climbs from a node at position `index` on its level with siblings in
@@ -145,9 +163,10 @@ function rootFromInclusion(index: bigint, size: bigint, leaf: Hash, proof: reado
 export function verifyInclusion(index: Size, treeSize: Size, leaf: Hash, proof: readonly Hash[] | null, root: Hash): boolean {
   const index64 = toU64(index);
   const size64 = toU64(treeSize);
-  if (index64 === null || size64 === null || !isHashList(proof ?? []) || !(leaf instanceof Uint8Array)) return false;
-  const computed = rootFromInclusion(index64, size64, leaf, proof ?? []);
-  return computed !== null && root instanceof Uint8Array && equalHashes(computed, root);
+  const nodes = proofNodes(proof);
+  if (index64 === null || size64 === null || nodes === null || !isHash(leaf) || !isRoot(root)) return false;
+  const computed = rootFromInclusion(index64, size64, leaf, nodes);
+  return computed !== null && equalHashes(computed, root);
 }
 
 /** Inclusion of leaf `index` in the subtree [start, end) whose root is `root`. */
@@ -172,8 +191,8 @@ export function isValidSubtree(start: bigint, end: bigint): boolean {
 /** RFC 9162 §2.1.4.2. */
 export function verifyConsistency(size1: Size, size2: Size, proof: readonly Hash[] | null, root1: Hash, root2: Hash): boolean {
   const [first, second] = [toU64(size1), toU64(size2)];
-  const nodes = proof ?? [];
-  if (first === null || second === null || !isHashList(nodes) || first > second) return false;
+  const nodes = proofNodes(proof);
+  if (first === null || second === null || nodes === null || !isRoot(root1) || !isRoot(root2) || first > second) return false;
   // A proof from the empty tree is meaningless, even to an empty tree.
   if (first === 0n) return false;
   if (first === second) return nodes.length === 0 && equalHashes(root1, root2);
@@ -187,8 +206,8 @@ export function verifySubtreeConsistency(
   start: Size, end: Size, size: Size, proof: readonly Hash[] | null, root1: Hash, root2: Hash,
 ): boolean {
   const [start64, end64, size64] = [toU64(start), toU64(end), toU64(size)];
-  const nodes = proof ?? [];
-  if (start64 === null || end64 === null || size64 === null || !isHashList(nodes)) return false;
+  const nodes = proofNodes(proof);
+  if (start64 === null || end64 === null || size64 === null || nodes === null || !isRoot(root1) || !isRoot(root2)) return false;
   if (start64 === end64) return nodes.length === 0 && equalHashes(root1, EMPTY_ROOT);
   if (!isValidSubtree(start64, end64) || size64 < end64) return false;
   if (start64 === 0n && end64 === size64) return nodes.length === 0 && equalHashes(root1, root2);
