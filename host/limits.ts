@@ -23,20 +23,41 @@ export const DEMAND_FIXED_PRICE_MICRO_MAX = 10_000_000_000n;
 /** Tax rates, in ppm (0 … 1). */
 export const TAX_RATE_PPM_MAX = 1_000_000n;
 
-/** Readings per aggregation call (JSON or columns). */
+// WASM linear memory (SPEC §1: limits the address space forces). Every
+// kernel call lays its input, output and scratch out from `heapBase()` (a
+// few KiB), so each call's limits below are derived from this bound and the
+// per-item bytes of its layout (host/engine/*.ts reservations); the tests
+// recompute the worst case from those reservations.
+/** wasm32 address space: 65 536 pages of 64 KiB = 4 GiB = 4 294 967 296 bytes. */
+export const WASM_MEMORY_BYTES_MAX = 65_536 * 65_536;
+/** After a call that left the instance this large, it is dropped and the next call starts at the baseline (256 MiB). */
+export const WASM_MEMORY_RESET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Aggregation (host/engine/aggregate.ts): a reading takes 4 (meter) + 3 × 8
+ * (t, i, x) = 28 bytes; a row 29 (meter 4, start/imp/exp 24, flags 1) + 17
+ * of scratch (start/energy 16, flags 1) = 46; an unassigned entry 29 + 25
+ * of scratch = 54. 50 M × 28 + 40 M × 46 + 15 M × 54 = 1.40 + 1.84 + 0.81
+ * = 4.05·10^9 bytes < 4 GiB (4.29·10^9), leaving ~240 MB for heapBase and
+ * alignment. A pair spanning 31 days at 1-minute intervals alone yields
+ * 44 640 rows.
+ */
 export const AGGREGATION_READINGS_MAX = 50_000_000;
+export const AGGREGATION_ROWS_MAX = 40_000_000;
+export const AGGREGATION_UNASSIGNED_MAX = 15_000_000;
 /** `intervalMs` bounds: one minute … one day (it must also be a multiple of the minute dividing the day). */
 export const INTERVAL_MS_MIN = MINUTE_MS;
 export const INTERVAL_MS_MAX = DAY_MS;
-/**
- * Interval rows and unassigned entries one aggregation call may produce
- * (29 and 33 bytes each in linear memory). A pair spanning 31 days at
- * 1-minute intervals alone yields 44 640 rows.
- */
-export const AGGREGATION_ROWS_MAX = 50_000_000;
-export const AGGREGATION_UNASSIGNED_MAX = 20_000_000;
 /** Intervals in one billing period: a leap year of 1-minute intervals. */
 export const BILLING_PERIOD_SLOTS_MAX = 527_040;
+/**
+ * Intervals one pricing call takes (host/engine/price.ts): each needs its
+ * own slot of the period, so no more than the slots. Worst case: 527 040 ×
+ * (25 bytes per interval: start/imp/exp 24, flags 1; + 13 per slot: period
+ * 1, dynamic price 8, interval index 4) ≈ 20 MB, plus the tariff's tables
+ * (≤ 1 154 + 1 160 words): far below 4 GiB.
+ */
+export const PRICE_INTERVALS_MAX = BILLING_PERIOD_SLOTS_MAX;
 /** Tiers per period, periods per tariff, entries of a dynamic series, taxes per tariff. */
 export const TARIFF_TIERS_MAX = 16;
 export const TARIFF_PERIODS_MAX = 32;
@@ -61,7 +82,12 @@ export const SHARE_CRATE_PPM_MAX = 1_000_000_000n;
 export const SHARE_DOD_PPM_MAX = 10_000_000n;
 /** Capacity is a divisor: 0 mWh is under this bound (`limit_exceeded`). */
 export const SHARE_CAPACITY_MWH_MIN = 1n;
-/** Events in one `shareColumns` call, and occupants over all of them (≈ 1.7 GB of linear memory at both maxima). */
+/**
+ * Events in one `shareColumns` call, and occupants over all of them
+ * (host/engine/share.ts): an event takes 7 input + 6 result i64 columns +
+ * a 4-byte offset = 108 bytes, an occupant 8 (share) + 8 (amount) = 16.
+ * 10 M × 108 + 40 M × 16 = 1.08 + 0.64 = 1.72·10^9 bytes < 4 GiB.
+ */
 export const SHARE_COLUMN_EVENTS_MAX = 10_000_000;
 export const SHARE_COLUMN_OCCUPANTS_MAX = 40_000_000;
 

@@ -2,7 +2,7 @@
 // The column form copies the typed arrays into linear memory once, runs the
 // kernel (assembly/aggregate.ts) and copies the results out; the JSON form
 // validates, maps meter ids to dense indexes, sorts and calls it.
-import { Arena, kernelConstant, kernels } from './wasm.js';
+import { Arena, kernelConstant, kernels, withKernelMemory } from './wasm.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
 import { REGISTER_RANGE, TIME_RANGE, boundedInteger, checkIntervalMs } from '../integer-input.js';
 import {
@@ -100,36 +100,64 @@ export function aggregateColumns(columns: ReadingColumns, options?: AggregationO
   return aggregateDescribed(columns, resolveAggregationOptions(options), describe);
 }
 
+/** Output capacities of one aggregation call: rows, scratch rows, unassigned entries, scratch entries. */
+export interface AggregationCapacities {
+  rows: number;
+  scratchRows: number;
+  unassigned: number;
+  scratchUnassigned: number;
+}
+
 function aggregateDescribed(
   columns: ReadingColumns,
   options: ResolvedAggregationOptions,
   describe: (index: number) => string,
 ): IntervalColumns {
   const readingCount = checkColumnShapes(columns);
-  let rowCapacity = readingCount + 16;
-  let scratchRowCapacity = Math.min(rowCapacity, SCRATCH_ROWS_INITIAL_MAX);
-  let unassignedCapacity = Math.ceil(readingCount / 8) + 16;
-  let scratchUnassignedCapacity = unassignedCapacity;
-  for (let attempt = 0; ; attempt++) {
-    // The same reservations give the same addresses: a rerun finds the
-    // input where the first call copied it and reuses the output memory.
-    const arena = new Arena();
-    const paramsPtr = arena.reserve(SLOT_COUNT * 8);
-    const inputSlots = reserveInput(arena, readingCount, columns.x !== undefined);
-    const outputSlots = reserveOutput(arena, rowCapacity, scratchRowCapacity, unassignedCapacity, scratchUnassignedCapacity);
-    arena.commit();
-    if (attempt === 0) copyInput(arena, inputSlots, columns);
-    const slots = arena.i64(paramsPtr, SLOT_COUNT);
-    slots.set([readingCount, ...inputSlots, ...optionSlots(options), ...outputSlots].map(BigInt));
-    const status = (kernels().aggregateIntervals as (block: number) => number)(paramsPtr);
-    if (status === kernelConstant('AGGREGATE_OK')) return readOutput(arena, slots, outputSlots);
-    if (status !== kernelConstant('AGGREGATE_CAPACITY')) throw kernelError(status, Number(slots[SLOT_ERROR_INDEX]), describe);
-    if (attempt > 0) throw new Error('aggregateIntervals: capacity still short after resizing');
-    rowCapacity = neededCapacity(slots[SLOT_ROW_COUNT], rowCapacity, 'AGGREGATION_ROWS_MAX', AGGREGATION_ROWS_MAX);
-    scratchRowCapacity = neededCapacity(slots[SLOT_SCRATCH_ROWS_NEEDED], scratchRowCapacity, 'AGGREGATION_ROWS_MAX', AGGREGATION_ROWS_MAX);
-    unassignedCapacity = neededCapacity(slots[SLOT_UNASSIGNED_COUNT], unassignedCapacity, 'AGGREGATION_UNASSIGNED_MAX', AGGREGATION_UNASSIGNED_MAX);
-    scratchUnassignedCapacity = neededCapacity(slots[SLOT_SCRATCH_UNASSIGNED_NEEDED], scratchUnassignedCapacity, 'AGGREGATION_UNASSIGNED_MAX', AGGREGATION_UNASSIGNED_MAX);
-  }
+  const rows = Math.min(readingCount + 16, AGGREGATION_ROWS_MAX);
+  const unassigned = Math.min(Math.ceil(readingCount / 8) + 16, AGGREGATION_UNASSIGNED_MAX);
+  let capacities: AggregationCapacities = {
+    rows, scratchRows: Math.min(rows, SCRATCH_ROWS_INITIAL_MAX), unassigned, scratchUnassigned: unassigned,
+  };
+  return withKernelMemory(() => {
+    for (let attempt = 0; ; attempt++) {
+      // The same reservations give the same addresses: a rerun finds the
+      // input where the first call copied it and reuses the output memory.
+      const arena = new Arena();
+      const { paramsPtr, inputSlots, outputSlots } = reserveAggregation(arena, readingCount, columns.x !== undefined, capacities);
+      arena.commit();
+      if (attempt === 0) copyInput(arena, inputSlots, columns);
+      const slots = arena.i64(paramsPtr, SLOT_COUNT);
+      slots.set([readingCount, ...inputSlots, ...optionSlots(options), ...outputSlots].map(BigInt));
+      const status = (kernels().aggregateIntervals as (block: number) => number)(paramsPtr);
+      if (status === kernelConstant('AGGREGATE_OK')) return readOutput(arena, slots, outputSlots);
+      if (status !== kernelConstant('AGGREGATE_CAPACITY')) throw kernelError(status, Number(slots[SLOT_ERROR_INDEX]), describe);
+      if (attempt > 0) throw new Error('aggregateIntervals: capacity still short after resizing');
+      capacities = {
+        rows: neededCapacity(slots[SLOT_ROW_COUNT], capacities.rows, 'AGGREGATION_ROWS_MAX', AGGREGATION_ROWS_MAX),
+        scratchRows: neededCapacity(slots[SLOT_SCRATCH_ROWS_NEEDED], capacities.scratchRows, 'AGGREGATION_ROWS_MAX', AGGREGATION_ROWS_MAX),
+        unassigned: neededCapacity(slots[SLOT_UNASSIGNED_COUNT], capacities.unassigned, 'AGGREGATION_UNASSIGNED_MAX', AGGREGATION_UNASSIGNED_MAX),
+        scratchUnassigned: neededCapacity(
+          slots[SLOT_SCRATCH_UNASSIGNED_NEEDED], capacities.scratchUnassigned, 'AGGREGATION_UNASSIGNED_MAX', AGGREGATION_UNASSIGNED_MAX,
+        ),
+      };
+    }
+  });
+}
+
+// The whole layout of one call: parameter block, input columns, output and scratch regions.
+function reserveAggregation(arena: Arena, readingCount: number, hasExport: boolean, capacities: AggregationCapacities) {
+  const paramsPtr = arena.reserve(SLOT_COUNT * 8);
+  const inputSlots = reserveInput(arena, readingCount, hasExport);
+  const outputSlots = reserveOutput(arena, capacities.rows, capacities.scratchRows, capacities.unassigned, capacities.scratchUnassigned);
+  return { paramsPtr, inputSlots, outputSlots };
+}
+
+/** Linear memory (bytes from 0) one aggregation call with these counts lays out; for the limit tests. */
+export function aggregationMemoryBytes(readingCount: number, hasExport: boolean, capacities: AggregationCapacities): number {
+  const arena = new Arena();
+  reserveAggregation(arena, readingCount, hasExport, capacities);
+  return arena.end;
 }
 
 function neededCapacity(needed: bigint, current: number, limitName: string, limit: number): number {

@@ -8,12 +8,13 @@ import { BILLING_PERIOD_ENERGY_MWH_MAX } from '../limits.js';
 import { compileTariff } from '../tariff/compile.js';
 import { defaultBillingPeriod } from '../tariff/default-period.js';
 import { expectArray, expectInteger, expectKeys, expectObject } from '../tariff/fields.js';
+import { checkIntervalCount } from '../tariff/request.js';
 import { totalsWords, type KernelResult } from '../tariff/kernel-layout.js';
 import { priceWithKernel } from '../tariff/pipeline.js';
 import type {
   BillingPeriod, CompiledTariff, IntervalPriceColumns, PriceColumnsOptions, SlotTable, Statement,
 } from '../tariff/types.js';
-import { Arena, kernels } from './wasm.js';
+import { Arena, kernels, withKernelMemory } from './wasm.js';
 
 export type {
   BillingPeriod, FlaggedIntervals, IntervalPriceColumns, LineKind, PriceColumnsOptions, PriceInput, Statement,
@@ -28,39 +29,70 @@ interface TariffKernelExports {
   ): number;
 }
 
+/** What one pricing call lays out in linear memory: counts, table sizes (words) and which optional columns exist. */
+export interface PriceLayoutCounts {
+  intervalCount: number;
+  slotCount: number;
+  tableWords: number;
+  totalsWords: number;
+  hasExport: boolean;
+  hasFlags: boolean;
+  hasDynamic: boolean;
+}
+
+// Pointers of every region, 0 for an absent column.
+function reservePricing(arena: Arena, counts: PriceLayoutCounts) {
+  const { intervalCount, slotCount } = counts;
+  return {
+    startPtr: arena.reserve(intervalCount * 8),
+    importPtr: arena.reserve(intervalCount * 8),
+    exportPtr: counts.hasExport ? arena.reserve(intervalCount * 8) : 0,
+    flagsPtr: counts.hasFlags ? arena.reserve(intervalCount) : 0,
+    slotPeriodPtr: arena.reserve(slotCount),
+    slotDynamicPtr: counts.hasDynamic ? arena.reserve(slotCount * 8) : 0,
+    tablePtr: arena.reserve(counts.tableWords * 8),
+    slotIntervalPtr: arena.reserve(slotCount * 4),
+    totalsPtr: arena.reserve(counts.totalsWords * 8),
+  };
+}
+
+/** Linear memory (bytes from 0) one pricing call with these counts lays out; for the limit tests. */
+export function pricingMemoryBytes(counts: PriceLayoutCounts): number {
+  const arena = new Arena();
+  reservePricing(arena, counts);
+  return arena.end;
+}
+
 /**
  * The WASM pricing kernel behind `priceColumns`: copies the columns and
  * tables into linear memory (0 = absent column) and runs `priceIntervals`.
  * Exported for the property tests and benchmarks, not part of the library.
  */
 export function wasmPriceKernel(tariff: CompiledTariff, slots: SlotTable, columns: IntervalPriceColumns): KernelResult {
-  const kernel = kernels() as unknown as TariffKernelExports;
   const intervalCount = columns.start.length;
   const words = totalsWords(tariff);
-  const arena = new Arena();
-  const startPtr = arena.reserve(intervalCount * 8);
-  const importPtr = arena.reserve(intervalCount * 8);
-  const exportPtr = columns.exp === undefined ? 0 : arena.reserve(intervalCount * 8);
-  const flagsPtr = columns.flags === undefined ? 0 : arena.reserve(intervalCount);
-  const slotPeriodPtr = arena.reserve(slots.slotCount);
-  const slotDynamicPtr = slots.dynamicBySlot === null ? 0 : arena.reserve(slots.slotCount * 8);
-  const tablePtr = arena.reserve(tariff.kernelTable.length * 8);
-  const slotIntervalPtr = arena.reserve(slots.slotCount * 4);
-  const totalsPtr = arena.reserve(words * 8);
-  arena.commit();
-  arena.i64(startPtr, intervalCount).set(columns.start);
-  arena.i64(importPtr, intervalCount).set(columns.imp);
-  if (columns.exp !== undefined) arena.i64(exportPtr, intervalCount).set(columns.exp);
-  if (columns.flags !== undefined) arena.u8(flagsPtr, intervalCount).set(columns.flags);
-  arena.u8(slotPeriodPtr, slots.slotCount).set(slots.periodBySlot);
-  if (slots.dynamicBySlot !== null) arena.i64(slotDynamicPtr, slots.slotCount).set(slots.dynamicBySlot);
-  arena.i64(tablePtr, tariff.kernelTable.length).set(tariff.kernelTable);
-  const status = kernel.priceIntervals(
-    intervalCount, startPtr, importPtr, exportPtr, flagsPtr,
-    BigInt(slots.firstSlot), BigInt(slots.intervalMs), slots.slotCount, slotPeriodPtr, slotDynamicPtr,
-    tablePtr, slotIntervalPtr, totalsPtr, BILLING_PERIOD_ENERGY_MWH_MAX,
-  );
-  return { status, totals: arena.i64(totalsPtr, words).slice() };
+  return withKernelMemory(() => {
+    const kernel = kernels() as unknown as TariffKernelExports;
+    const arena = new Arena();
+    const at = reservePricing(arena, {
+      intervalCount, slotCount: slots.slotCount, tableWords: tariff.kernelTable.length, totalsWords: words,
+      hasExport: columns.exp !== undefined, hasFlags: columns.flags !== undefined, hasDynamic: slots.dynamicBySlot !== null,
+    });
+    arena.commit();
+    arena.i64(at.startPtr, intervalCount).set(columns.start);
+    arena.i64(at.importPtr, intervalCount).set(columns.imp);
+    if (columns.exp !== undefined) arena.i64(at.exportPtr, intervalCount).set(columns.exp);
+    if (columns.flags !== undefined) arena.u8(at.flagsPtr, intervalCount).set(columns.flags);
+    arena.u8(at.slotPeriodPtr, slots.slotCount).set(slots.periodBySlot);
+    if (slots.dynamicBySlot !== null) arena.i64(at.slotDynamicPtr, slots.slotCount).set(slots.dynamicBySlot);
+    arena.i64(at.tablePtr, tariff.kernelTable.length).set(tariff.kernelTable);
+    const status = kernel.priceIntervals(
+      intervalCount, at.startPtr, at.importPtr, at.exportPtr, at.flagsPtr,
+      BigInt(slots.firstSlot), BigInt(slots.intervalMs), slots.slotCount, at.slotPeriodPtr, at.slotDynamicPtr,
+      at.tablePtr, at.slotIntervalPtr, at.totalsPtr, BILLING_PERIOD_ENERGY_MWH_MAX,
+    );
+    return { status, totals: arena.i64(at.totalsPtr, words).slice() };
+  });
 }
 
 /** The statement of SPEC §3 for one meter's interval columns over `period` [from, to). */
@@ -73,6 +105,7 @@ export function priceColumns(
 // JSON intervals into columns; grid, period and uniqueness are the kernel's checks.
 function intervalColumns(value: unknown): IntervalPriceColumns {
   const intervals = expectArray(value, 'intervals');
+  checkIntervalCount(intervals.length);
   const columns = {
     start: new BigInt64Array(intervals.length),
     imp: new BigInt64Array(intervals.length),

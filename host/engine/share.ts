@@ -13,7 +13,7 @@ import { formatMicro, parseMicro } from '../decimal.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
 import { roundHalfEven } from '../exact.js';
 import * as limits from '../limits.js';
-import { Arena, kernelConstant, kernels } from './wasm.js';
+import { Arena, kernelConstant, kernels, withKernelMemory } from './wasm.js';
 
 export interface ShareInput {
   energyMWh: number;
@@ -91,36 +91,52 @@ export function shareColumns(events: ShareEventColumns): ShareResultColumns {
   return computeColumns(events, (event) => `event ${event}: `);
 }
 
+// Per event: 7 input and 6 result i64 columns, one u32 offset (+1 overall); per occupant: share and amount.
+function reserveShare(arena: Arena, eventCount: number, occupantTotal: number) {
+  return {
+    eventPointer: arena.reserve(EVENT_COLUMNS.length * eventCount * 8),
+    resultPointer: arena.reserve(RESULT_COLUMNS.length * eventCount * 8),
+    startPointer: arena.reserve((eventCount + 1) * 4),
+    sharePointer: arena.reserve(occupantTotal * 8),
+    amountPointer: arena.reserve(occupantTotal * 8),
+  };
+}
+
+/** Linear memory (bytes from 0) one `shareColumns` call lays out; for the limit tests. */
+export function shareMemoryBytes(eventCount: number, occupantTotal: number): number {
+  const arena = new Arena();
+  reserveShare(arena, eventCount, occupantTotal);
+  return arena.end;
+}
+
 function computeColumns(events: ShareEventColumns, where: (event: number) => string): ShareResultColumns {
   const eventCount = checkColumnShapes(events);
   const occupantTotal = events.occupantShare.length;
-  const arena = new Arena();
-  const eventPointer = arena.reserve(EVENT_COLUMNS.length * eventCount * 8);
-  const resultPointer = arena.reserve(RESULT_COLUMNS.length * eventCount * 8);
-  const startPointer = arena.reserve((eventCount + 1) * 4);
-  const sharePointer = arena.reserve(occupantTotal * 8);
-  const amountPointer = arena.reserve(occupantTotal * 8);
-  arena.commit();
+  return withKernelMemory(() => {
+    const arena = new Arena();
+    const at = reserveShare(arena, eventCount, occupantTotal);
+    arena.commit();
 
-  const eventView = arena.i64(eventPointer, EVENT_COLUMNS.length * eventCount);
-  EVENT_COLUMNS.forEach((name, column) => eventView.set(events[name], column * eventCount));
-  arena.u32(startPointer, eventCount + 1).set(events.occupantStart);
-  arena.i64(sharePointer, occupantTotal).set(events.occupantShare);
+    const eventView = arena.i64(at.eventPointer, EVENT_COLUMNS.length * eventCount);
+    EVENT_COLUMNS.forEach((name, column) => eventView.set(events[name], column * eventCount));
+    arena.u32(at.startPointer, eventCount + 1).set(events.occupantStart);
+    arena.i64(at.sharePointer, occupantTotal).set(events.occupantShare);
 
-  const kernel = kernels() as unknown as ShareKernel;
-  const status = kernel.shareCompensationColumns(
-    eventCount, eventPointer, resultPointer, startPointer, sharePointer, amountPointer, occupantTotal,
-  );
-  if (status !== kernelConstant('SHARE_OK')) {
-    const event = kernel.shareFailedEvent();
-    throw statusError(status, events, event, where(event));
-  }
+    const kernel = kernels() as unknown as ShareKernel;
+    const status = kernel.shareCompensationColumns(
+      eventCount, at.eventPointer, at.resultPointer, at.startPointer, at.sharePointer, at.amountPointer, occupantTotal,
+    );
+    if (status !== kernelConstant('SHARE_OK')) {
+      const event = kernel.shareFailedEvent();
+      throw statusError(status, events, event, where(event));
+    }
 
-  const resultView = arena.i64(resultPointer, RESULT_COLUMNS.length * eventCount);
-  const results = Object.fromEntries(
-    RESULT_COLUMNS.map((name, column) => [name, resultView.slice(column * eventCount, (column + 1) * eventCount)]),
-  ) as Record<ResultColumnName, BigInt64Array>;
-  return { ...results, occupantAmount: arena.i64(amountPointer, occupantTotal).slice() };
+    const resultView = arena.i64(at.resultPointer, RESULT_COLUMNS.length * eventCount);
+    const results = Object.fromEntries(
+      RESULT_COLUMNS.map((name, column) => [name, resultView.slice(column * eventCount, (column + 1) * eventCount)]),
+    ) as Record<ResultColumnName, BigInt64Array>;
+    return { ...results, occupantAmount: arena.i64(at.amountPointer, occupantTotal).slice() };
+  });
 }
 
 function checkColumnShapes(events: ShareEventColumns): number {

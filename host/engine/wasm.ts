@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { instantiateSync } from '@assemblyscript/loader';
 import { limitExceeded } from '../errors.js';
+import { WASM_MEMORY_BYTES_MAX, WASM_MEMORY_RESET_BYTES } from '../limits.js';
 
 /** Absolute path of the release `.wasm` file (documented in docs/wasm.md). */
 export const wasmPath: string = fileURLToPath(new URL('../../../build/gridsettle.wasm', import.meta.url));
@@ -29,13 +30,32 @@ export interface KernelExports {
 
 let instance: KernelExports | undefined;
 
-/** The module's exports, instantiated once per process. */
+/** The module's exports, instantiated once and again after a large call dropped it. */
 export function kernels(): KernelExports {
   if (instance === undefined) {
     const module = instantiateSync<Record<string, unknown>>(readFileSync(wasmPath), {});
     instance = module.exports as unknown as KernelExports;
   }
   return instance;
+}
+
+/** Bytes of linear memory the current instance holds. */
+export function wasmMemoryBytes(): number {
+  return kernels().memory.buffer.byteLength;
+}
+
+/**
+ * Runs one kernel call (all its arenas); linear memory never shrinks, so
+ * when the call left it past WASM_MEMORY_RESET_BYTES the instance is dropped
+ * and the next call starts from a fresh one at the baseline. Results must be
+ * copied out of linear memory inside `run`.
+ */
+export function withKernelMemory<T>(run: () => T): T {
+  try {
+    return run();
+  } finally {
+    if (instance !== undefined && instance.memory.buffer.byteLength > WASM_MEMORY_RESET_BYTES) instance = undefined;
+  }
 }
 
 /** An exported `i32` constant of the module (a kernel status code, by its export name). */
@@ -77,11 +97,29 @@ export class Arena {
     return pointer;
   }
 
-  /** Grows memory to hold every reservation. */
+  /** First byte past every reservation: the linear memory this call needs. */
+  get end(): number {
+    return this.next;
+  }
+
+  /**
+   * Grows memory to hold every reservation. Past 4 GiB, or when the engine
+   * cannot grow (the process is short of memory), the call is
+   * `limit_exceeded`, never a RangeError.
+   */
   commit(): void {
+    if (this.next > WASM_MEMORY_BYTES_MAX) {
+      throw limitExceeded('WASM_MEMORY_BYTES_MAX', `this call needs ${this.next} bytes of WASM memory, more than ${WASM_MEMORY_BYTES_MAX}`);
+    }
     const memory = this.exports.memory;
     const missing = this.next - memory.buffer.byteLength;
-    if (missing > 0) memory.grow(Math.ceil(missing / WASM_PAGE_BYTES));
+    if (missing <= 0) return;
+    try {
+      memory.grow(Math.ceil(missing / WASM_PAGE_BYTES));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw limitExceeded('WASM_MEMORY_BYTES_MAX', `WASM memory could not grow to ${this.next} bytes: ${error.message}`);
+    }
   }
 
   get buffer(): ArrayBuffer {

@@ -1,7 +1,8 @@
 // Checks the arguments of `priceColumns` other than the tariff: the billing
 // period, `intervalMs`, the column shapes and the echoed unassigned energy.
 // Per-interval checks (grid, period, uniqueness, ranges) are the kernel's.
-import { invalidInput } from '../errors.js';
+import { invalidInput, limitExceeded } from '../errors.js';
+import { PRICE_INTERVALS_MAX } from '../limits.js';
 import { REGISTER_RANGE, TIME_RANGE, boundedInteger } from '../integer-input.js';
 import { expectKeys, expectObject, expectString } from './fields.js';
 import type { IntervalPriceColumns, UnassignedEnergy } from './types.js';
@@ -16,12 +17,18 @@ export function checkPeriod(value: unknown): { fromMs: number; toMs: number } {
   return { fromMs, toMs };
 }
 
+/** Before any memory is taken: more intervals than a period's slots cannot all be unique. */
+export function checkIntervalCount(count: number): void {
+  if (count > PRICE_INTERVALS_MAX) throw limitExceeded('PRICE_INTERVALS_MAX', `${count} intervals, at most ${PRICE_INTERVALS_MAX}`);
+}
+
 export function checkColumns(value: unknown): IntervalPriceColumns {
   const columns = expectObject(value, 'columns');
   if (!(columns.start instanceof BigInt64Array) || !(columns.imp instanceof BigInt64Array)) {
     throw invalidInput('columns.start and columns.imp must be BigInt64Arrays');
   }
   const length = columns.start.length;
+  checkIntervalCount(length);
   if (columns.imp.length !== length) throw invalidInput('columns.imp must have the length of columns.start');
   if (columns.exp !== undefined && !(columns.exp instanceof BigInt64Array && columns.exp.length === length)) {
     throw invalidInput('columns.exp must be a BigInt64Array of the length of columns.start');
