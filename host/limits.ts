@@ -94,8 +94,13 @@ export const SHARE_COLUMN_OCCUPANTS_MAX = 40_000_000;
 /** Largest result of the WASM exact helpers `mulDivHalfEven`/`mulDivFloor` (i64); past it they report `MULDIV_OUT_OF_RANGE`. */
 export const EXACT_HELPER_RESULT_MAX = 2n ** 63n - 1n;
 
-/** CLI stdin, bytes. */
-export const CLI_INPUT_BYTES_MAX = 512 * 1024 * 1024;
+/**
+ * CLI stdin (and `--tariff`/`--cdr` files), bytes: 256 MiB. UTF-8 decodes to
+ * at most one UTF-16 code unit per byte, so the text stays below V8's
+ * longest string (`buffer.constants.MAX_STRING_LENGTH`, 2^29 − 24 units on
+ * 64-bit); 512 MiB could not be decoded at all.
+ */
+export const CLI_INPUT_BYTES_MAX = 256 * 1024 * 1024;
 
 // Tariff application (SPEC §3).
 /** Energy of one priced interval, mWh: a difference of registers < 2^53. */

@@ -3,8 +3,13 @@
 // computed by hand in the comments.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { constants } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { readBoundedText } from '../host/cli/bounded-input.js';
+import { GridsettleError } from '../host/errors.js';
+import { CLI_INPUT_BYTES_MAX } from '../host/limits.js';
 
 const CLI = fileURLToPath(new URL('../host/cli/main.js', import.meta.url));
 
@@ -139,6 +144,14 @@ describe('SPEC §7 gridsettle price', () => {
   });
 });
 
+describe('SPEC §1 "which code" through gridsettle price', () => {
+  it('answers an interval energy of 2^53 and an intervalMs of two days with limit_exceeded', () => {
+    const base = { tariff: FLAT_TIERED_TARIFF, period: { from: 0, to: 86_400_000 } };
+    expectError(runCli(['price'], { ...base, intervals: [{ start: 0, imp: 2 ** 53 }] }), 'limit_exceeded');
+    expectError(runCli(['price'], { ...base, intervalMs: 172_800_000, intervals: [] }), 'limit_exceeded');
+  });
+});
+
 describe('SPEC §7 gridsettle share', () => {
   it('weights, rounds half to even and splits by largest remainder with ties to the lower index', () => {
     const run = runCli(['share'], {
@@ -158,6 +171,14 @@ describe('SPEC §7 gridsettle share', () => {
     });
   });
 
+  it('answers 0 or 65 occupants and a share of 0 or 10^6 + 1 with limit_exceeded (SPEC §1 "which code")', () => {
+    const event = { energyMWh: 1, durationMs: 1_000, capacityMWh: 1, price: '0.3', alphaPpm: 0, betaPpm: 0, cRefPpm: 0 };
+    const crowd = Array.from({ length: 65 }, (_, index) => ({ id: `o${index}`, share: 1 }));
+    for (const occupants of [[], crowd, [{ id: 'a', share: 0 }], [{ id: 'a', share: 1_000_001 }]]) {
+      expectError(runCli(['share'], { ...event, occupants }), 'limit_exceeded');
+    }
+  });
+
   it('rejects a price given as a JSON number with invalid_amount', () => {
     expectError(
       runCli(['share'], {
@@ -172,6 +193,16 @@ describe('SPEC §7 gridsettle share', () => {
 describe('SPEC §7 command-line contract', () => {
   it('answers input that is not JSON with invalid_input', () => {
     expectError(runCli(['aggregate'], '{"readings": ['), 'invalid_input');
+  });
+
+  it('reads at most CLI_INPUT_BYTES_MAX bytes, a limit below V8\'s longest string, and answers more with limit_exceeded', async () => {
+    // One UTF-16 unit per byte at most: a text of CLI_INPUT_BYTES_MAX bytes can always be decoded.
+    assert.ok(CLI_INPUT_BYTES_MAX <= constants.MAX_STRING_LENGTH);
+    // The guard, with the limit configured down to 20 bytes.
+    const chunks = () => Readable.from([Buffer.from('{"a":'), Buffer.from('"0123456789"'), Buffer.from('}')]);
+    assert.equal(await readBoundedText(chunks(), 18), '{"a":"0123456789"}');
+    await assert.rejects(readBoundedText(chunks(), 17), (error: unknown) =>
+      error instanceof GridsettleError && error.code === 'limit_exceeded' && /^CLI_INPUT_BYTES_MAX/.test(error.message));
   });
 
   it('answers an unknown command with exit 2 and the usage', () => {

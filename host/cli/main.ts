@@ -3,11 +3,11 @@
 // JSON on stdout; bad input exits 2 with {error: {code, message}} on stderr.
 import { readFileSync } from 'node:fs';
 import { GridsettleError } from '../errors.js';
-import { CLI_INPUT_BYTES_MAX } from '../limits.js';
 import { aggregate } from '../engine/aggregate.js';
 import { price } from '../engine/price.js';
 import { shareCompensation } from '../engine/share.js';
 import { priceOcpiCdr } from '../ocpi/price.js';
+import { readBoundedText } from './bounded-input.js';
 import { ocpiPriceInput } from './ocpi-price.js';
 
 const COMMANDS: Readonly<Record<string, (input: unknown) => unknown>> = {
@@ -55,17 +55,8 @@ exit codes: 0 ok, 2 bad input ({"error":{"code","message"}} on stderr), 1 intern
 const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL = 1;
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > CLI_INPUT_BYTES_MAX) {
-      throw new GridsettleError('limit_exceeded', `CLI_INPUT_BYTES_MAX: input is larger than ${CLI_INPUT_BYTES_MAX} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readStdin(): Promise<string> {
+  return readBoundedText(process.stdin as AsyncIterable<Buffer>);
 }
 
 function parseJson(text: string): unknown {
