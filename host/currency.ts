@@ -1,16 +1,23 @@
 // ISO 4217 currencies and their minor-unit exponents (SPEC §1: statement
 // amounts carry exactly the exponent's decimals; unknown codes are rejected).
+//
+// Source: ISO 4217 List One (current currency & funds), as published by the
+// SIX maintenance agency, amended to 2026 (currencies; the fund codes BOV,
+// CHE, CHW, COU, MXV, USN and XDR are not billing currencies, CLF, UYI and
+// UYW are kept as before). Withdrawn codes are not accepted: HRK (euro
+// 2023-01-01), SLL (SLE 2022, withdrawn 2024), CUC (withdrawn 2021), ZWL
+// (ZWG 2024), ANG (XCG 2025-03-31, withdrawn 2025), BGN (euro 2026-01-01).
 import { formatFixed } from './decimal.js';
 import { invalidInput } from './errors.js';
 
 const ISO_4217_CODES = (
-  'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN ' +
-  'BZD CAD CDF CHF CLF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP ' +
-  'GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR ' +
+  'AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BRL BSD BTN BWP BYN ' +
+  'BZD CAD CDF CHF CLF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP ' +
+  'GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR ' +
   'KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN ' +
   'MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR ' +
-  'SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX ' +
-  'USD UYI UYU UYW UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL'
+  'SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX ' +
+  'USD UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG'
 ).split(' ');
 
 const EXPONENT_EXCEPTIONS: Readonly<Record<string, number>> = {

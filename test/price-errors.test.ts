@@ -40,6 +40,11 @@ describe('SPEC §1 decimal strings: invalid_amount, never rounded', () => {
 });
 
 describe('SPEC §3 tariff structure: invalid_input', () => {
+  it('rejects a currency withdrawn from ISO 4217 by 2026 with invalid_input, and takes its replacement', () => {
+    for (const withdrawn of ['HRK', 'SLL', 'CUC', 'ZWL', 'ANG', 'BGN']) assertRejects(() => priceWith({ currency: withdrawn }), 'invalid_input', 'currency');
+    for (const current of ['EUR', 'SLE', 'ZWG', 'XCG', 'VED']) assert.equal(priceWith({ currency: current }).currency, current);
+  });
+
   it('rejects an unknown currency and an unknown timezone', () => {
     assertRejects(() => priceWith({ currency: 'EUX' }), 'invalid_input', 'currency');
     assertRejects(() => priceWith({ timezone: 'Mars/Olympus_Mons' }), 'invalid_input', 'timezone');
