@@ -262,6 +262,23 @@ describe('SPEC §1/§3 statement amounts in the currency minor unit', () => {
       price({ tariff: flatTariff({ currency: 'JPY', energy: [{ price: '1' }] }), period: JAN_2026_UTC, intervals: [{ start: utc(2026, 1, 1), imp: kwhTimesTen * KWH / 10 }] }).total;
     assert.deepEqual([yen(125), yen(135)], ['12', '14']);
   });
+
+  it('carries the total as an integer in µ beside its string, outside the JSON output', () => {
+    // 123.46 EUR, 123 JPY, 123.456 KWD (see above) in µ.
+    const expected: Array<[string, bigint]> = [['EUR', 123_460_000n], ['JPY', 123_000_000n], ['KWD', 123_456_000n]];
+    for (const [currency, totalMicro] of expected) {
+      const statement = statementIn(currency);
+      assert.equal(statement.totalMicro, totalMicro);
+      assert.ok(!Object.keys(statement).includes('totalMicro'));
+      assert.ok(!JSON.stringify(statement).includes('totalMicro'));
+    }
+    // A credit: 1 kWh exported at 0.06 is −0.06 EUR.
+    const credit = price({
+      tariff: flatTariff({ energy: [{ price: '0.20' }], export: { price: '0.06' } }), period: JAN_2026_UTC,
+      intervals: [{ start: utc(2026, 1, 1), imp: 0, exp: KWH }],
+    });
+    assert.deepEqual([credit.total, credit.totalMicro], ['-0.06', -60_000n]);
+  });
 });
 
 describe('SPEC §3 statement lines and counts', () => {

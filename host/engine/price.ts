@@ -12,12 +12,12 @@ import { checkIntervalCount } from '../tariff/request.js';
 import { totalsWords, type KernelResult } from '../tariff/kernel-layout.js';
 import { priceWithKernel } from '../tariff/pipeline.js';
 import type {
-  BillingPeriod, CompiledTariff, IntervalPriceColumns, PriceColumnsOptions, SlotTable, Statement,
+  BillingPeriod, CompiledTariff, IntervalPriceColumns, PriceColumnsOptions, PricedStatement, SlotTable,
 } from '../tariff/types.js';
 import { Arena, kernels, withKernelMemory } from './wasm.js';
 
 export type {
-  BillingPeriod, FlaggedIntervals, IntervalPriceColumns, LineKind, PriceColumnsOptions, PriceInput, Statement,
+  BillingPeriod, FlaggedIntervals, IntervalPriceColumns, LineKind, PriceColumnsOptions, PriceInput, PricedStatement, Statement,
   StatementLine, StatementTax, Tariff, TariffSchedule, TariffTier, UnassignedEnergy,
 } from '../tariff/types.js';
 
@@ -98,7 +98,7 @@ export function wasmPriceKernel(tariff: CompiledTariff, slots: SlotTable, column
 /** The statement of SPEC §3 for one meter's interval columns over `period` [from, to). */
 export function priceColumns(
   tariff: unknown, period: BillingPeriod, columns: IntervalPriceColumns, options?: PriceColumnsOptions,
-): Statement {
+): PricedStatement {
   return priceWithKernel(wasmPriceKernel, tariff, period, columns, options);
 }
 
@@ -129,7 +129,7 @@ function intervalColumns(value: unknown): IntervalPriceColumns {
  * Without `period`, the billing period is the local calendar month (tariff
  * timezone) containing the earliest interval.
  */
-export function price(input: unknown): Statement {
+export function price(input: unknown): PricedStatement {
   const request = expectObject(input, 'input');
   expectKeys(request, ['tariff', 'intervalMs', 'period', 'intervals', 'unassigned'], 'input');
   if (request.tariff === undefined) throw invalidInput('input.tariff is required');

@@ -12,7 +12,7 @@ import {
   PRICE_BAD_FLAGS, PRICE_DUPLICATE, PRICE_ENERGY_TOO_LARGE, PRICE_MISALIGNED, PRICE_NEGATIVE_ENERGY, PRICE_NO_PRICE,
   PRICE_OK, PRICE_OUTSIDE_PERIOD, PRICE_PERIOD_ENERGY_LIMIT,
 } from '../tariff/status.js';
-import type { BillingPeriod, CompiledTariff, IntervalPriceColumns, PriceColumnsOptions, SlotTable, Statement } from '../tariff/types.js';
+import type { BillingPeriod, CompiledTariff, IntervalPriceColumns, PriceColumnsOptions, PricedStatement, SlotTable } from '../tariff/types.js';
 
 const MICRO = 1_000_000n;
 
@@ -109,6 +109,6 @@ export function referenceKernel(tariff: CompiledTariff, slots: SlotTable, column
 /** `priceColumns` with the reference kernel: the whole statement, end to end. */
 export function referencePriceColumns(
   tariff: unknown, period: BillingPeriod, columns: IntervalPriceColumns, options?: PriceColumnsOptions,
-): Statement {
+): PricedStatement {
   return priceWithKernel(referenceKernel, tariff, period, columns, options);
 }

@@ -6,8 +6,8 @@
 import { aggregateColumns, type AggregationOptions, type IntervalColumns } from '../engine/aggregate.js';
 import { priceColumns, type Statement } from '../engine/price.js';
 import { GridsettleError } from '../errors.js';
-import { parseMicro } from '../decimal.js';
 import { LEDGER_AMOUNT_MICRO_MAX, READINGS_METERS_PER_CHUNK_MAX } from '../limits.js';
+import { statementTotalMicro } from '../tariff/statement.js';
 import type { ReadingChunk, ReadingStore } from '../store/reading-store.js';
 import type { AccountMeters } from '../store/settlement-store.js';
 import { AccountIntervals, type PeriodGrid } from './accumulate.js';
@@ -132,7 +132,7 @@ async function priceAccount(tariffs: TariffCache, account: AccountMeters, interv
     const statement = priceColumns(tariff, { from: grid.fromMs, to: grid.toMs }, intervals.columns(), {
       intervalMs: grid.intervalMs, unassigned: intervals.unassigned,
     });
-    const totalMicro = parseMicro(statement.total, 'statement total', -LEDGER_AMOUNT_MICRO_MAX, LEDGER_AMOUNT_MICRO_MAX);
+    const totalMicro = statementTotalMicro(statement, -LEDGER_AMOUNT_MICRO_MAX, LEDGER_AMOUNT_MICRO_MAX);
     return { account, statement, totalMicro, error: null };
   } catch (error) {
     return { account, statement: null, totalMicro: null, error: computationError(error) };

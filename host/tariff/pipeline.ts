@@ -10,14 +10,14 @@ import { checkColumns, checkPeriod, checkUnassigned } from './request.js';
 import { slotTable } from './slots.js';
 import { buildStatement } from './statement.js';
 import { PRICE_OK, pricingError } from './status.js';
-import type { CompiledTariff, IntervalPriceColumns, SlotTable, Statement } from './types.js';
+import type { CompiledTariff, IntervalPriceColumns, PricedStatement, SlotTable } from './types.js';
 
 /** Sums the parts of every line of one billing period (see kernel-layout.ts). */
 export type PricingKernel = (tariff: CompiledTariff, slots: SlotTable, columns: IntervalPriceColumns) => KernelResult;
 
 export function priceWithKernel(
   kernel: PricingKernel, tariff: unknown, period: unknown, columns: unknown, options: unknown = {},
-): Statement {
+): PricedStatement {
   const compiled = compileTariff(tariff);
   const { fromMs, toMs } = checkPeriod(period);
   const checkedOptions = expectObject(options, 'options');

@@ -8,7 +8,8 @@ import {
   TOTAL_ESTIMATED, TOTAL_GAP, TOTAL_INTERVALS, TOTAL_PEAK_IMPORT_MWH, TOTAL_RESET, TOTAL_SPIKE,
   dynamicLineWord, energyLineWord, exportLineWord,
 } from './kernel-layout.js';
-import type { CompiledTariff, SlotTable, Statement, StatementLine, StatementTax, UnassignedEnergy } from './types.js';
+import { GridsettleError } from '../errors.js';
+import type { CompiledTariff, PricedStatement, SlotTable, StatementLine, StatementTax, UnassignedEnergy } from './types.js';
 
 const MICRO_DIGITS = 6;
 const MWH_PER_KWH_DIGITS = 6;
@@ -40,7 +41,7 @@ export interface StatementContext {
   unassigned: UnassignedEnergy[];
 }
 
-export function buildStatement(context: StatementContext, totals: BigInt64Array): Statement {
+export function buildStatement(context: StatementContext, totals: BigInt64Array): PricedStatement {
   const { tariff, slots } = context;
   const microPerMinor = 10n ** BigInt(MICRO_DIGITS - tariff.currencyExponent);
   const rounding: Rounding = {
@@ -58,7 +59,7 @@ export function buildStatement(context: StatementContext, totals: BigInt64Array)
   for (const { amountMinor } of minorLines) totalMinor += amountMinor;
   for (const { amountMinor } of taxes) totalMinor += amountMinor;
   const intervals = Number(totals[TOTAL_INTERVALS]);
-  return {
+  const statement = {
     tariff: tariff.id,
     currency: tariff.currency,
     period: { from: context.fromMs, to: context.toMs },
@@ -75,6 +76,19 @@ export function buildStatement(context: StatementContext, totals: BigInt64Array)
     },
     unassigned: context.unassigned,
   };
+  return Object.defineProperty(statement, 'totalMicro', { value: totalMinor * microPerMinor, enumerable: false }) as PricedStatement;
+}
+
+/**
+ * A priced statement's total in µ, held to [minMicro, maxMicro] with the
+ * code a decimal amount outside its range gets (`invalid_amount`).
+ */
+export function statementTotalMicro(statement: PricedStatement, minMicro: bigint, maxMicro: bigint): bigint {
+  const { totalMicro } = statement;
+  if (totalMicro < minMicro || totalMicro > maxMicro) {
+    throw new GridsettleError('invalid_amount', `statement total ${statement.total} is out of range ${minMicro} … ${maxMicro} µ`);
+  }
+  return totalMicro;
 }
 
 function kwhText(energyMWh: bigint): string {

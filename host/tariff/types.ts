@@ -179,3 +179,12 @@ export interface Statement {
   flaggedIntervals: FlaggedIntervals;
   unassigned: UnassignedEnergy[];
 }
+
+/**
+ * A statement fresh from pricing: its total also as an integer in µ, so
+ * that settlement and flows never re-parse the decimal string. The field is
+ * non-enumerable, so JSON output (and deep equality) is SPEC §3's alone.
+ */
+export interface PricedStatement extends Statement {
+  readonly totalMicro: bigint;
+}

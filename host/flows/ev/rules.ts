@@ -5,6 +5,7 @@
 import { currencyExponent } from '../../currency.js';
 import { formatFixed, formatMinimal, parseMicro } from '../../decimal.js';
 import { priceColumns } from '../../engine/price.js';
+import { statementTotalMicro } from '../../tariff/statement.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../../errors.js';
 import {
   ENERGY_PRICE_MICRO_MAX, EV_OFFER_SLOT_GRID_MS, EV_OFFER_SLOTS_MAX, EV_OFFER_SPAN_MS_MAX, LEDGER_AMOUNT_MICRO_MAX,
@@ -178,7 +179,7 @@ export function priceAtOffer(offer: OfferTerms, intervals: EnergyIntervals, inte
     { start: BigInt64Array.from(start), imp: BigInt64Array.from(energyMWh) },
     { intervalMs },
   );
-  return { energyMWh: totalMWh, amountMicro: parseMicro(statement.total, 'statement total', 0n, LEDGER_AMOUNT_MICRO_MAX), amount: statement.total };
+  return { energyMWh: totalMWh, amountMicro: statementTotalMicro(statement, 0n, LEDGER_AMOUNT_MICRO_MAX), amount: statement.total };
 }
 
 /** The offer as a SPEC §3 tariff: its slots as a dynamic series in UTC (slots are contiguous, so each `from` ends the previous slot). */
