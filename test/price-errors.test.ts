@@ -121,9 +121,27 @@ describe('SPEC §3 intervals: on the grid, inside [from, to), unique', () => {
     const year10000 = 253_402_300_800_000;
     assertRejects(() => priceWith({}, [{ start: year10000, imp: 1 }]), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
     assertRejects(() => priceWith({}, [{ start: -900_000, imp: 1 }]), 'invalid_input', 'negative');
+    const columnsAt = (startMs: bigint) => ({ start: BigInt64Array.of(startMs), imp: BigInt64Array.of(1n) });
+    assertRejects(() => priceColumns(flatTariff(), JAN_2026_UTC, columnsAt(BigInt(year10000))), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
+    assertRejects(() => priceColumns(flatTariff(), JAN_2026_UTC, columnsAt(-900_000n)), 'invalid_input', 'billing period');
     assertRejects(() => price({ tariff: flatTariff(), period: { from: year10000, to: year10000 + 1 }, intervals: [] }), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
     assertRejects(() => price({ tariff: flatTariff(), period: { from: 0, to: year10000 + 1 }, intervals: [] }), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
     assertRejects(() => price({ tariff: flatTariff(), period: { from: -1, to: 10 }, intervals: [] }), 'invalid_input', 'period.from');
+  });
+
+  it('rejects an echoed unassigned energy of 2^53 mWh or a time at year 10000 with limit_exceeded, a negative one with invalid_input', () => {
+    const entry = { channel: 'import', from: utc(2026, 1, 1), to: utc(2026, 1, 2), mwh: 5, reason: 'gap' };
+    const withUnassigned = (override: Record<string, unknown>) =>
+      price({ tariff: flatTariff(), period: JAN_2026_UTC, intervals: oneInterval, unassigned: [{ ...entry, ...override }] });
+    assertRejects(() => withUnassigned({ mwh: 2 ** 53 }), 'limit_exceeded', 'REGISTER_MWH_MAX_EXCLUSIVE');
+    assertRejects(() => withUnassigned({ to: 253_402_300_800_000 }), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
+    assertRejects(() => withUnassigned({ mwh: -1 }), 'invalid_input', 'mwh');
+    assert.equal(withUnassigned({ mwh: 2 ** 53 - 1 }).unassigned.length, 1);
+  });
+
+  it('rejects a dynamic price from year 10000 on with limit_exceeded, a negative from with invalid_input', () => {
+    assertRejects(() => priceWith({ dynamic: [{ from: 253_402_300_800_000, price: '0.1' }] }), 'limit_exceeded', 'READING_TIME_MS_MAX_EXCLUSIVE');
+    assertRejects(() => priceWith({ dynamic: [{ from: -1, price: '0.1' }] }), 'invalid_input', 'from');
   });
 
   // SPEC §1: each total must be < 2^56 mWh; 8 intervals of 2^53 − 1 plus one of 8 sum to exactly 2^56.

@@ -1,6 +1,7 @@
 // The tariff kernel's status codes (assembly/tariff.ts) and the error each
 // becomes. The reference and the benchmark variants return the same codes.
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
+import { READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
 
 export const PRICE_OK = 0;
 export const PRICE_MISALIGNED = 1;
@@ -19,6 +20,8 @@ export function pricingError(status: number, intervalIndex: number, startMs: big
     case PRICE_MISALIGNED:
       return invalidInput(`${which} does not start on the intervalMs grid`);
     case PRICE_OUTSIDE_PERIOD:
+      // A start past year 10000 is outside any period, but first an integer out of its range (SPEC §1).
+      if (startMs >= READING_TIME_MS_MAX_EXCLUSIVE) return limitExceeded('READING_TIME_MS_MAX_EXCLUSIVE', `${which} starts at or after year 10000`);
       return invalidInput(`${which} does not start inside the billing period [from, to)`);
     case PRICE_DUPLICATE:
       return invalidInput(`${which} repeats an earlier interval's start`);
