@@ -159,9 +159,12 @@ for (const backend of storeBackends()) {
       assertError(await bad({ durationMs: 999 }), 400, 'limit_exceeded');
       assertError(await bad({ capacityMWh: 0 }), 400, 'limit_exceeded');
       assertError(await bad({ energyMWh: 100_000, capacityMWh: 1 }), 400, 'limit_exceeded');
-      assertError(await bad({ occupants: [] }), 400, 'invalid_input');
-      assertError(await bad({ occupants: [{ partyId: 'p-occ-a', share: 0 }] }), 400, 'invalid_input');
-      assertError(await bad({ occupants: Array.from({ length: 65 }, () => ({ partyId: 'p-occ-a', share: 1 })) }), 400, 'invalid_input');
+      // SPEC §1 "which code": a count or an integer outside its range, below the minimum as well as above the maximum.
+      assertError(await bad({ occupants: [] }), 400, 'limit_exceeded');
+      assertError(await bad({ occupants: [{ partyId: 'p-occ-a', share: 0 }] }), 400, 'limit_exceeded');
+      assertError(await bad({ occupants: [{ partyId: 'p-occ-a', share: 1_000_001 }] }), 400, 'limit_exceeded');
+      assertError(await bad({ occupants: [{ partyId: 'p-occ-a', share: -1 }] }), 400, 'invalid_input');
+      assertError(await bad({ occupants: Array.from({ length: 65 }, () => ({ partyId: 'p-occ-a', share: 1 })) }), 400, 'limit_exceeded');
       assertError(await bad({ occupants: [{ partyId: 'p-participant', share: 1 }] }), 400, 'invalid_input');
       assertError(await bad({ providerPartyId: 'p-participant' }), 400, 'invalid_input');
       assertError(await bad({ currency: 'XYZ' }), 400, 'invalid_input');
