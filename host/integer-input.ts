@@ -17,9 +17,11 @@ export interface IntegerRange {
   maxName: string;
 }
 
-/** A reading or interval time (epoch ms), a register value, an interval's energy (SPEC §1, §3). */
+/** A reading or interval time, epoch ms (SPEC §1). */
 export const TIME_RANGE: IntegerRange = { min: 0, max: Number(READING_TIME_MS_MAX_EXCLUSIVE) - 1, maxName: 'READING_TIME_MS_MAX_EXCLUSIVE' };
+/** A register value, mWh (SPEC §1). */
 export const REGISTER_RANGE: IntegerRange = { min: 0, max: Number(REGISTER_MWH_MAX_EXCLUSIVE) - 1, maxName: 'REGISTER_MWH_MAX_EXCLUSIVE' };
+/** One priced interval's import or export, mWh (SPEC §3). */
 export const INTERVAL_ENERGY_RANGE: IntegerRange = {
   min: 0, max: Number(INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE) - 1, maxName: 'INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE',
 };
