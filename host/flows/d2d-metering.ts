@@ -5,7 +5,7 @@
 // read too, so the pairs that span its edges are apportioned exactly; a meter
 // without a reading at or before fromMs and one at or after toMs cannot be
 // measured yet.
-import { aggregateColumns } from '../engine/aggregate.js';
+import { aggregateChunk } from './metered-energy.js';
 import type { ReadingChunk, ReadingStore } from '../store/reading-store.js';
 import { FlowError } from './errors.js';
 import { D2D_INTERVAL_MS } from './d2d-rules.js';
@@ -34,7 +34,7 @@ function addChunk(chunk: ReadingChunk, fromMs: bigint, toMs: bigint, byMeter: Ma
     if (window.firstMs === null || t[row]! < window.firstMs) window.firstMs = t[row]!;
     if (window.lastMs === null || t[row]! > window.lastMs) window.lastMs = t[row]!;
   }
-  const intervals = aggregateColumns(chunk.columns, { intervalMs: D2D_INTERVAL_MS });
+  const intervals = aggregateChunk(chunk, D2D_INTERVAL_MS);
   for (let row = 0; row < intervals.start.length; row++) {
     const start = intervals.start[row]!;
     if (start < fromMs || start >= toMs) continue;

@@ -3,7 +3,7 @@
 // the aggregation kernel on the DR grid. Rows outside the window (boundary
 // spill) and those `keep` declines are dropped; unassigned energy (gaps,
 // spikes) is in no interval and so is neither billed nor counted.
-import { aggregateColumns } from '../engine/aggregate.js';
+import { aggregateChunk } from './metered-energy.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { DR_INTERVAL_MS, type IntervalEnergy } from './dr-baseline.js';
 
@@ -13,7 +13,7 @@ export async function meterIntervals(
   const byMeter = new Map(meterIds.map((meterId) => [meterId, new Map<number, IntervalEnergy>()]));
   const query = { meterIds, fromMs: BigInt(fromMs), toMs: BigInt(toMs) };
   for await (const chunk of readings.readingsForMeters(query)) {
-    const rows = aggregateColumns(chunk.columns, { intervalMs: DR_INTERVAL_MS });
+    const rows = aggregateChunk(chunk, DR_INTERVAL_MS);
     for (let row = 0; row < rows.start.length; row++) {
       const startMs = Number(rows.start[row]!);
       if (startMs < fromMs || startMs >= toMs || !keep(startMs)) continue;

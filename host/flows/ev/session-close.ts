@@ -9,7 +9,7 @@
 // refused for insufficient funds completes after a top-up.
 import type { ApiContext } from '../../api/context.js';
 import { parseMicro } from '../../decimal.js';
-import { aggregateColumns } from '../../engine/aggregate.js';
+import { aggregateChunk } from '../metered-energy.js';
 import { invalidInput, limitExceeded } from '../../errors.js';
 import { EV_OFFER_SLOT_GRID_MS, EV_SESSION_SPAN_MS_MAX, LEDGER_AMOUNT_MICRO_MAX } from '../../limits.js';
 import type { FlowBody, FlowObject } from '../../store/flow-store.js';
@@ -66,7 +66,8 @@ async function meteredEnergy(context: ApiContext, session: SessionBody, chargePo
   if (chunk === undefined || chunk.columns.t.length < 2) {
     throw new FlowError('session_no_readings', `meter ${close.meterId} has fewer than two readings in [${close.startMs}, ${close.endMs}]`);
   }
-  const rows = aggregateColumns(chunk.columns, { intervalMs: EV_OFFER_SLOT_GRID_MS, maxPowerW: chargePoint.maxPowerW });
+  // The meter's own rating, capped by the charge point's: no session draws more than the point delivers.
+  const rows = aggregateChunk(chunk, EV_OFFER_SLOT_GRID_MS, chargePoint.maxPowerW);
   const channel = session.mode === 'charge' ? 'import' : 'export';
   const unassignedMWh = rows.unassigned.filter((entry) => entry.channel === channel).reduce((sum, entry) => sum + entry.mwh, 0n);
   return { intervals: { start: rows.start, energyMWh: session.mode === 'charge' ? rows.imp : rows.exp, flags: rows.flags }, unassignedMWh };
