@@ -1,32 +1,47 @@
 // Appliance meters' interval energy from the stored readings (SPEC §2): the
 // readings of [fromMs, toMs) with the boundary readings around it, through
-// the aggregation kernel on the DR grid. Rows outside the window (boundary
-// spill) and those `keep` declines are dropped; unassigned energy (gaps,
-// spikes) is in no interval and so is neither billed nor counted.
-import { aggregateChunk } from './metered-energy.js';
+// the aggregation kernel on the DR grid, each meter at its own rating. Rows
+// outside the window (boundary spill) and those `keep` declines are dropped;
+// import the kernel leaves unassigned (gaps, spikes) is in no interval, so it
+// is neither billed nor counted as consumption, but reported per meter for
+// the spans ending in `unassignedWindow` (default: the window read).
+import { addUnassigned, aggregateChunk, type WindowEnergy } from './metered-energy.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { DR_INTERVAL_MS, type IntervalEnergy } from './dr-baseline.js';
 
+export interface MeterIntervals {
+  intervals: Map<number, IntervalEnergy>;
+  /** Import left unassigned in `unassignedWindow` (its `energyMWh` stays 0). */
+  unassigned: WindowEnergy;
+}
+
 export async function meterIntervals(
   readings: ReadingStore, meterIds: readonly string[], fromMs: number, toMs: number, keep: (startMs: number) => boolean = () => true,
-): Promise<Map<string, Map<number, IntervalEnergy>>> {
-  const byMeter = new Map(meterIds.map((meterId) => [meterId, new Map<number, IntervalEnergy>()]));
+  unassignedWindow: { fromMs: number; toMs: number } = { fromMs, toMs },
+): Promise<Map<string, MeterIntervals>> {
+  const byMeter = new Map(meterIds.map((meterId): [string, MeterIntervals] => [meterId, {
+    intervals: new Map(), unassigned: { energyMWh: 0n, unassignedMWh: 0n, unassignedSpans: 0 },
+  }]));
   const query = { meterIds, fromMs: BigInt(fromMs), toMs: BigInt(toMs) };
   for await (const chunk of readings.readingsForMeters(query)) {
     const rows = aggregateChunk(chunk, DR_INTERVAL_MS);
     for (let row = 0; row < rows.start.length; row++) {
       const startMs = Number(rows.start[row]!);
       if (startMs < fromMs || startMs >= toMs || !keep(startMs)) continue;
-      byMeter.get(chunk.meterIds[rows.meter[row]!]!)!.set(startMs, { impMWh: rows.imp[row]!, flags: rows.flags[row]! });
+      byMeter.get(chunk.meterIds[rows.meter[row]!]!)!.intervals.set(startMs, { impMWh: rows.imp[row]!, flags: rows.flags[row]! });
     }
+    chunk.meterIds.forEach((meterId, meterIndex) => {
+      const { unassigned } = byMeter.get(meterId)!;
+      addUnassigned(unassigned, rows, 'import', BigInt(unassignedWindow.fromMs), BigInt(unassignedWindow.toMs), new Set([meterIndex]));
+    });
   }
   return byMeter;
 }
 
-/** Σ import of the meter's intervals starting in [fromMs, toMs), mWh. */
-export async function windowImportMWh(readings: ReadingStore, meterId: string, fromMs: number, toMs: number): Promise<bigint> {
-  const intervals = (await meterIntervals(readings, [meterId], fromMs, toMs)).get(meterId)!;
-  let importMWh = 0n;
-  for (const interval of intervals.values()) importMWh += interval.impMWh;
-  return importMWh;
+/** The meter's import over [fromMs, toMs): Σ of its intervals starting there, and what was left unassigned. */
+export async function windowImport(readings: ReadingStore, meterId: string, fromMs: number, toMs: number): Promise<WindowEnergy> {
+  const { intervals, unassigned } = (await meterIntervals(readings, [meterId], fromMs, toMs)).get(meterId)!;
+  let energyMWh = 0n;
+  for (const interval of intervals.values()) energyMWh += interval.impMWh;
+  return { ...unassigned, energyMWh };
 }
