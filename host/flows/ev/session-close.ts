@@ -50,6 +50,7 @@ function checkSameClose(session: SessionBody, close: CloseSessionBody): void {
 interface MeteredEnergy {
   intervals: MeteredIntervals;
   unassignedMWh: bigint;
+  unassignedSpans: number;
 }
 
 /**
@@ -69,8 +70,9 @@ async function meteredEnergy(context: ApiContext, session: SessionBody, chargePo
   // The meter's own rating, capped by the charge point's: no session draws more than the point delivers.
   const rows = aggregateChunk(chunk, EV_OFFER_SLOT_GRID_MS, chargePoint.maxPowerW);
   const channel = session.mode === 'charge' ? 'import' : 'export';
-  const unassignedMWh = rows.unassigned.filter((entry) => entry.channel === channel).reduce((sum, entry) => sum + entry.mwh, 0n);
-  return { intervals: { start: rows.start, energyMWh: session.mode === 'charge' ? rows.imp : rows.exp, flags: rows.flags }, unassignedMWh };
+  const unassigned = rows.unassigned.filter((entry) => entry.channel === channel);
+  const unassignedMWh = unassigned.reduce((sum, entry) => sum + entry.mwh, 0n);
+  return { intervals: { start: rows.start, energyMWh: session.mode === 'charge' ? rows.imp : rows.exp, flags: rows.flags }, unassignedMWh, unassignedSpans: unassigned.length };
 }
 
 async function flowBody<T extends FlowBody>(context: ApiContext, kind: string, id: string): Promise<T> {
@@ -96,7 +98,7 @@ async function priceSession(context: ApiContext, session: SessionBody, close: Cl
   const nowMs = context.nowMs();
   const settlement: SessionSettlement = {
     startMs: close.startMs, endMs: close.endMs, meterId: close.meterId,
-    energyMWh: Number(priced.energyMWh), unassignedMWh: Number(metered.unassignedMWh),
+    energyMWh: Number(priced.energyMWh), unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans,
     amount: priced.amount,
     transferId: priced.amountMicro === 0n ? null : sessionTransferId(session.id),
     pricedAtMs: nowMs, leafIndex: null, closedAtMs: null,
@@ -142,7 +144,7 @@ function sessionRecord(session: SessionBody, chargePoint: ChargePointBody): Reco
     session: session.id, offer: session.offerId, chargePoint: session.chargePointId, meter: settlement.meterId,
     vehicle: session.vehicleId, mode: session.mode, currency: session.currency,
     startMs: settlement.startMs, endMs: settlement.endMs, energyMWh: settlement.energyMWh, unassignedMWh: settlement.unassignedMWh,
-    amount: settlement.amount, transfer: settlement.transferId, ts: settlement.endMs, geo: chargePoint.geo,
+    unassignedSpans: settlement.unassignedSpans ?? null, amount: settlement.amount, transfer: settlement.transferId, ts: settlement.endMs, geo: chargePoint.geo,
     driver: session.driverPartyId, supplier: session.supplierPartyId, chargePointOwner: session.chargePointOwnerPartyId, parties,
     ...(settlement.ocpi === undefined ? {} : { ocpi: settlement.ocpi }),
   };
