@@ -1,0 +1,126 @@
+// Conservation per flow (SPEC §2 "Conservation", docs/flows.md): for S1
+// charging sessions, S8 device-to-device transfers and S10 prepaid
+// consumption, random stories of meters with random ratings (readings with
+// gaps, spikes, resets) are played through HTTP; what each step settled plus
+// what it recorded as loss or excess plus what it recorded as unassigned is
+// the metered energy (Σ of the non-negative register deltas, computed here),
+// in mWh, exactly; and after every step Σ debits = Σ credits per currency.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { storeBackends } from './store-backends.js';
+import { NOW_MS, call, created, frame } from './api-helpers.js';
+import { fundedWallet, openFlows, type FlowFixture } from './flow-helpers.js';
+import { HOUR_MS, extraParty, ingest } from './flow-contract-helpers.js';
+import { assertBalancedPerCurrency, meteredMWh, randomInt, readingTimes, registerStory, seededRandom, type RegisterStory } from './conservation-helpers.js';
+
+const SEEDS = [5, 17, 29];
+const RATINGS_W = [22_000, 50_000, 250_000];
+const MINUTE_MS = 60_000;
+const GEO = { lat: '52.52', lon: '13.40' };
+
+/** A meter of `partyId` with a random rating and a random register over `edgesMs`; returns its story (not yet ingested). */
+async function storyMeter(fixture: FlowFixture, random: () => number, meterId: string, partyId: string, edgesMs: readonly number[], stepMs: number) {
+  const maxPowerW = RATINGS_W[randomInt(random, 0, RATINGS_W.length - 1)]!;
+  await created(call(fixture.app, fixture.as('operator'), 'POST', '/v1/meters', { meterId, gatewayId: fixture.gatewayId, partyId, maxPowerW }));
+  return registerStory(random, readingTimes(random, edgesMs, stepMs), maxPowerW);
+}
+
+const importFrames = (meterId: string, story: RegisterStory) => story.times.map((tMs, index) => frame(meterId, tMs - NOW_MS, story.values[index]!));
+const exportFrames = (meterId: string, story: RegisterStory) => story.times.map((tMs, index) => frame(meterId, tMs - NOW_MS, 0, story.values[index]!));
+
+for (const backend of storeBackends()) {
+  describe(`SPEC §2 conservation in the device flows S1, S8, S10 (${backend.kind})`, () => {
+    let fixture: FlowFixture;
+    let clockMs = NOW_MS;
+    let seq = 0;
+    let bob: string;
+
+    before(async () => {
+      fixture = await openFlows(backend, { nowMs: () => clockMs });
+      bob = await extraParty(fixture, 'p-bob', 'participant');
+      await fundedWallet(fixture, 'participant', 'EUR', '100000.00');
+      await fundedWallet(fixture, 'supplier', 'EUR', '0');
+      assert.equal((await call(fixture.app, bob, 'POST', '/v1/wallets', { currency: 'EUR' })).statusCode, 201);
+      await call(fixture.app, fixture.as('operator'), 'POST', '/v1/wallets/wallet:p-bob:EUR/top-ups', { id: 'bob-fund', amount: '100000.00', ts: NOW_MS });
+    });
+    after(async () => fixture.close());
+
+    /** One session of seed `seed`, the `index`-th: from its meter's random story to its closed settlement. */
+    async function chargeSession(index: number, seed: number): Promise<void> {
+      const random = seededRandom(seed);
+      const startMs = NOW_MS + index * 2 * HOUR_MS;
+      const endMs = startMs + HOUR_MS;
+      const meterId = `m-s1-${seed}`;
+      const story = await storyMeter(fixture, random, meterId, 'p-participant', [startMs, endMs], 5 * MINUTE_MS);
+      await created(call(fixture.app, fixture.as('participant'), 'POST', '/v1/ev/charge-points', { id: `cp-${seed}`, meterIds: [meterId], maxPowerW: 50_000, geo: GEO }));
+      clockMs = startMs;
+      await created(call(fixture.app, fixture.as('participant'), 'POST', '/v1/ev/sessions', { id: `s-${seed}`, offerId: 'offer-flat', chargePointId: `cp-${seed}`, meterId, vehicleId: 'V' }));
+      clockMs = endMs + 5 * MINUTE_MS;
+      await ingest(fixture, ++seq, importFrames(meterId, story), clockMs);
+      const closed = await call(fixture.app, fixture.as('participant'), 'POST', `/v1/ev/sessions/s-${seed}/close`, { startMs, endMs, meterId });
+      assert.equal(closed.statusCode, 200, closed.body);
+      const { settlement } = (closed.json() as { session: { settlement: { energyMWh: number; unassignedMWh: number } } }).session;
+      assert.equal(BigInt(settlement.energyMWh) + BigInt(settlement.unassignedMWh), meteredMWh(story, startMs, endMs), `seed ${seed}`);
+      await assertBalancedPerCurrency(fixture);
+    }
+
+    it('S1: every random charging session: metered import = billed energy + unassigned; the ledger balances after each step', async () => {
+      const offer = { id: 'offer-flat', direction: 'sell', currency: 'EUR', validFromMs: NOW_MS, validToMs: NOW_MS + 24 * HOUR_MS, slots: [{ fromMs: NOW_MS, toMs: NOW_MS + 24 * HOUR_MS, price: '0.25' }] };
+      await created(call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ev/offers', offer));
+      try {
+        for (const [index, seed] of SEEDS.entries()) await chargeSession(index, seed);
+      } finally {
+        clockMs = NOW_MS;
+      }
+    });
+
+    it('S8: every random device-to-device transfer: sender export = delivered + loss + unassigned, receiver import = delivered + excess + unassigned', async () => {
+      for (const seed of SEEDS) {
+        const random = seededRandom(seed + 1_000);
+        const window = { fromMs: NOW_MS - 2 * HOUR_MS, toMs: NOW_MS - HOUR_MS };
+        const edgesMs = [window.fromMs, window.toMs];
+        const sender = await storyMeter(fixture, random, `pps-send-${seed}`, 'p-participant', edgesMs, 3 * MINUTE_MS);
+        const receiver = await storyMeter(fixture, random, `pps-recv-${seed}`, 'p-bob', edgesMs, 3 * MINUTE_MS);
+        await ingest(fixture, ++seq, [...exportFrames(`pps-send-${seed}`, sender), ...importFrames(`pps-recv-${seed}`, receiver)]);
+        const id = `t-${seed}`;
+        await created(call(fixture.app, fixture.as('participant'), 'POST', '/v1/d2d-transfers', {
+          id, senderMeterId: `pps-send-${seed}`, receiverMeterId: `pps-recv-${seed}`, price: '0.25', currency: 'EUR', ...window,
+        }));
+        await assertBalancedPerCurrency(fixture);
+        assert.equal((await call(fixture.app, bob, 'POST', `/v1/d2d-transfers/${id}/accept`)).statusCode, 200);
+        const settled = await call(fixture.app, fixture.as('participant'), 'POST', `/v1/d2d-transfers/${id}/settle`);
+        assert.equal(settled.statusCode, 200, settled.body);
+        const view = (settled.json() as { transfer: Record<string, number> }).transfer;
+        const figure = (name: string): bigint => BigInt(view[name]!);
+        assert.equal(figure('deliveredMWh') + figure('lossMWh') + figure('senderUnassignedMWh'), meteredMWh(sender, window.fromMs, window.toMs), `seed ${seed}: sender`);
+        assert.equal(figure('deliveredMWh') + figure('excessReceivedMWh') + figure('receiverUnassignedMWh'), meteredMWh(receiver, window.fromMs, window.toMs), `seed ${seed}: receiver`);
+        await assertBalancedPerCurrency(fixture);
+      }
+    });
+
+    it('S10: every billed window of a random prepaid appliance: metered import = billed energy + unassigned; the ledger balances after each bill', async () => {
+      const edgesMs = Array.from({ length: 5 }, (_, k) => NOW_MS - 6 * HOUR_MS + k * HOUR_MS);
+      for (const seed of SEEDS) {
+        const random = seededRandom(seed + 2_000);
+        const meterId = `m-s10-${seed}`;
+        const story = await storyMeter(fixture, random, meterId, 'p-participant', edgesMs, 5 * MINUTE_MS);
+        await ingest(fixture, ++seq, importFrames(meterId, story));
+        const applianceId = `a-${seed}`;
+        await created(call(fixture.app, fixture.as('participant'), 'POST', '/v1/appliances', {
+          id: applianceId, meterId, flexiblePowerW: 1_000, supplierPartyId: 'p-supplier', currency: 'EUR', price: '0.25',
+        }));
+        const toppedUp = await call(fixture.app, fixture.as('participant'), 'POST', `/v1/appliances/${applianceId}/top-ups`, { id: `tu-${seed}`, amount: '1000', ts: NOW_MS });
+        assert.equal(toppedUp.statusCode, 200, toppedUp.body);
+        await assertBalancedPerCurrency(fixture);
+        for (let k = 0; k + 1 < edgesMs.length; k++) {
+          const window = { fromMs: edgesMs[k]!, toMs: edgesMs[k + 1]! };
+          const billed = await call(fixture.app, fixture.as('supplier'), 'POST', `/v1/appliances/${applianceId}/billings`, window);
+          assert.equal(billed.statusCode, 200, billed.body);
+          const { billing } = billed.json() as { billing: { energyMWh: number; unassignedMWh: number } };
+          assert.equal(BigInt(billing.energyMWh) + BigInt(billing.unassignedMWh), meteredMWh(story, window.fromMs, window.toMs), `seed ${seed}, window ${k}`);
+          await assertBalancedPerCurrency(fixture);
+        }
+      }
+    });
+  });
+}
