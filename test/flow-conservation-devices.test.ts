@@ -16,6 +16,8 @@ import { assertBalancedPerCurrency, meteredMWh, randomInt, readingTimes, registe
 const SEEDS = [5, 17, 29];
 const RATINGS_W = [22_000, 50_000, 250_000];
 const MINUTE_MS = 60_000;
+const QUARTER_MS = 900_000;
+const DAY_MS = 86_400_000;
 const GEO = { lat: '52.52', lon: '13.40' };
 
 /** A meter of `partyId` with a random rating and a random register over `edgesMs`; returns its story (not yet ingested). */
@@ -40,6 +42,7 @@ for (const backend of storeBackends()) {
       bob = await extraParty(fixture, 'p-bob', 'participant');
       await fundedWallet(fixture, 'participant', 'EUR', '100000.00');
       await fundedWallet(fixture, 'supplier', 'EUR', '0');
+      await fundedWallet(fixture, 'transmission', 'EUR', '100000.00');
       assert.equal((await call(fixture.app, bob, 'POST', '/v1/wallets', { currency: 'EUR' })).statusCode, 201);
       await call(fixture.app, fixture.as('operator'), 'POST', '/v1/wallets/wallet:p-bob:EUR/top-ups', { id: 'bob-fund', amount: '100000.00', ts: NOW_MS });
     });
@@ -121,6 +124,61 @@ for (const backend of storeBackends()) {
           await assertBalancedPerCurrency(fixture);
         }
       }
+    });
+
+    /** Readings every quarter hour over [17:00, 18:00] UTC of `days` weekdays before `eventFromMs`, plausible at `maxPowerW`: measured like days. */
+    function historyFrames(random: () => number, meterId: string, eventFromMs: number, maxPowerW: number, days: number) {
+      const frames: ReturnType<typeof frame>[] = [];
+      let registerMWh = 0;
+      for (let daysBack = 2 * days; daysBack >= 1; daysBack--) {
+        const dayFromMs = eventFromMs - daysBack * DAY_MS;
+        if ([0, 6].includes(new Date(dayFromMs).getUTCDay())) continue;
+        for (let quarter = 0; quarter <= 4; quarter++) {
+          if (quarter > 0) registerMWh += randomInt(random, 0, Math.floor((maxPowerW * QUARTER_MS) / 3_600));
+          frames.push(frame(meterId, dayFromMs + quarter * QUARTER_MS - NOW_MS, registerMWh));
+        }
+      }
+      return { frames, registerMWh };
+    }
+
+    it('S10 DR: every random event day of an appliance with a measured history: its import over the event = import in its intervals + unassigned', async () => {
+      const outcomes: string[] = [];
+      try {
+        for (const [index, seed] of SEEDS.entries()) {
+          const random = seededRandom(seed + 3_000);
+          const eventFromMs = Date.UTC(2026, 0, 7 + 7 * index, 17);
+          const eventToMs = eventFromMs + HOUR_MS;
+          const meterId = `m-dr-${seed}`;
+          const maxPowerW = RATINGS_W[randomInt(random, 0, RATINGS_W.length - 1)]!;
+          await created(call(fixture.app, fixture.as('operator'), 'POST', '/v1/meters', { meterId, gatewayId: fixture.gatewayId, partyId: 'p-participant', maxPowerW }));
+          clockMs = eventFromMs - 5 * HOUR_MS;
+          const history = historyFrames(random, meterId, eventFromMs, maxPowerW, 12);
+          await ingest(fixture, ++seq, history.frames, clockMs);
+          const applianceId = `a-dr-${seed}`;
+          await created(call(fixture.app, fixture.as('participant'), 'POST', '/v1/appliances', {
+            id: applianceId, meterId, flexiblePowerW: 1_000, supplierPartyId: 'p-supplier', currency: 'EUR', price: '0.25',
+          }));
+          const event = { id: `ev-${seed}`, currency: 'EUR', targetW: 500, fromMs: eventFromMs, toMs: eventToMs, rewardPrice: '0.10', applianceIds: [applianceId] };
+          await created(call(fixture.app, fixture.as('transmission'), 'POST', '/v1/dr-events', event));
+          await assertBalancedPerCurrency(fixture);
+          // The first event day is metered cleanly (a reading every quarter, plausible): its outcome is ok and rewarded; the others are random.
+          const story = index === 0
+            ? registerStory(() => 0.3, [0, 1, 2, 3, 4].map((quarter) => eventFromMs + quarter * QUARTER_MS), maxPowerW)
+            : registerStory(random, readingTimes(random, [eventFromMs, eventToMs], 5 * MINUTE_MS), maxPowerW);
+          const offsetMWh = history.registerMWh + 1_000_000_000;
+          clockMs = eventToMs + 30 * MINUTE_MS;
+          await ingest(fixture, ++seq, story.times.map((tMs, k) => frame(meterId, tMs - NOW_MS, offsetMWh + story.values[k]!)), clockMs);
+          const settled = await call(fixture.app, fixture.as('transmission'), 'POST', `/v1/dr-events/${event.id}/settlements`);
+          assert.equal(settled.statusCode, 200, settled.body);
+          const [settlement] = (settled.json() as { event: { settlements: Array<{ outcome: string; eventImportMWh: number; unassignedMWh: number }> } }).event.settlements;
+          outcomes.push(settlement!.outcome);
+          assert.equal(BigInt(settlement!.eventImportMWh) + BigInt(settlement!.unassignedMWh), meteredMWh(story, eventFromMs, eventToMs), `seed ${seed}`);
+          await assertBalancedPerCurrency(fixture);
+        }
+      } finally {
+        clockMs = NOW_MS;
+      }
+      assert.ok(outcomes.includes('ok') && outcomes.includes('missing_readings'), `outcomes ${outcomes.join(', ')}`);
     });
   });
 }

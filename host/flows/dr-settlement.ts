@@ -33,7 +33,7 @@ const MICRO_PER_KILO = 1_000_000n;
 /** How far a local time can move in UTC between like days (daylight saving shifts are at most an hour). */
 const DST_MARGIN_MS = 2 * 3_600_000;
 
-function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<ApplianceBody>, measured: MeasuredReduction, unassigned: WindowEnergy): SettlementBody {
+function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<ApplianceBody>, measured: MeasuredReduction, eventImport: WindowEnergy): SettlementBody {
   const rewardMicro = roundHalfEven(measured.achievedMWh * BigInt(event.body.rewardPriceMicroPerKWh), MICRO_PER_KILO);
   return {
     eventId: event.id, applianceId: appliance.id, ownerPartyId: appliance.ownerPartyId, meterId: appliance.body.meterId,
@@ -41,7 +41,8 @@ function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<Appl
     intervals: measured.intervals.map((row) => ({
       startMs: row.startMs, baselineMWh: Number(row.baselineMWh), actualMWh: Number(row.actualMWh), achievedMWh: Number(row.achievedMWh),
     })),
-    achievedMWh: Number(measured.achievedMWh), unassignedMWh: Number(unassigned.unassignedMWh), unassignedSpans: unassigned.unassignedSpans,
+    achievedMWh: Number(measured.achievedMWh), eventImportMWh: Number(eventImport.energyMWh),
+    unassignedMWh: Number(eventImport.unassignedMWh), unassignedSpans: eventImport.unassignedSpans,
     rewardMicro: String(rewardMicro),
     transferId: rewardMicro > 0n ? drTransferIds.reward(event.id, appliance.id) : null, recordLeafIndex: null, geo: appliance.body.geo,
   };
@@ -64,7 +65,7 @@ async function measureEvent(context: ApiContext, event: FlowObject<EventBody>): 
   const holidayDays = new Set(holidays.map((date) => parseIsoDate(date, 'holiday')));
   return appliances.map((appliance) => {
     const metered = meters.get(appliance.body.meterId)!;
-    return settlementBody(event, appliance, measureReduction(metered.intervals, { fromMs, toMs, holidayDays, timezone }), metered.unassigned);
+    return settlementBody(event, appliance, measureReduction(metered.intervals, { fromMs, toMs, holidayDays, timezone }), metered.window);
   });
 }
 
@@ -93,7 +94,7 @@ function settlementRecord(event: FlowObject<EventBody>, body: SettlementBody): R
     event: event.id, appliance: body.applianceId, meter: body.meterId,
     parties: [...new Set([event.body.sponsorPartyId, body.ownerPartyId])].sort(compareIdsBytewise),
     outcome: body.outcome, likeDays: body.likeDays, intervals: body.intervals, achievedMWh: body.achievedMWh,
-    unassignedMWh: body.unassignedMWh, unassignedSpans: body.unassignedSpans,
+    eventImportMWh: body.eventImportMWh, unassignedMWh: body.unassignedMWh, unassignedSpans: body.unassignedSpans,
     rewardPrice: formatMinimal(BigInt(event.body.rewardPriceMicroPerKWh), 6), reward: formatMicro(BigInt(body.rewardMicro)),
     currency: event.body.currency, transfer: body.transferId, ts: event.body.toMs,
   };

@@ -98,7 +98,8 @@ export type SettlementBody = {
   likeDays: string[];
   intervals: IntervalReductionBody[];
   achievedMWh: number;
-  /** The meter's import over the event window that the aggregation left unassigned (gaps, spikes): in no interval, reported. */
+  /** The meter's import over the event window in its intervals (whatever the outcome), and what the aggregation left unassigned (gaps, spikes). */
+  eventImportMWh: number;
   unassignedMWh: number;
   unassignedSpans: number;
   rewardMicro: string;
@@ -188,7 +189,7 @@ export function settlementView(settlement: FlowObject<SettlementBody>) {
   return {
     applianceId: body.applianceId, ownerPartyId: body.ownerPartyId, meterId: body.meterId, outcome: body.outcome,
     likeDays: body.likeDays, intervals: body.intervals, achievedMWh: body.achievedMWh,
-    unassignedMWh: body.unassignedMWh ?? 0, unassignedSpans: body.unassignedSpans ?? 0,
+    eventImportMWh: body.eventImportMWh ?? null, unassignedMWh: body.unassignedMWh ?? 0, unassignedSpans: body.unassignedSpans ?? 0,
     reward: formatMicro(BigInt(body.rewardMicro)), transferId: body.transferId, recordLeafIndex: body.recordLeafIndex,
   };
 }
