@@ -4,7 +4,14 @@
 // metered energy computed independently as Σ of the non-negative deltas,
 // and the ledger check that Σ debits = Σ credits in every currency.
 import assert from 'node:assert/strict';
-import type { ApiFixture } from './api-helpers.js';
+import type { AppOptions } from '../host/api/app.js';
+import { NOW_MS, call, type ApiFixture } from './api-helpers.js';
+import { extraParty } from './flow-contract-helpers.js';
+import { fundedWallet, openFlows, type FlowFixture } from './flow-helpers.js';
+import type { BackendFactory } from './store-backends.js';
+
+/** More than any story here spends. */
+const AMPLE_EUR = '100000.00';
 
 /** mulberry32: a small seeded generator, so a failing story can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -99,4 +106,20 @@ export async function assertBalancedPerCurrency(fixture: ApiFixture): Promise<vo
   });
   assert.ok(totals.size > 0, 'the ledger holds accounts');
   for (const [currency, { debits, credits }] of totals) assert.equal(debits, credits, `Σ debits = Σ credits in ${currency}`);
+}
+
+/**
+ * A flow fixture whose participant and transmission company hold ample EUR
+ * (the supplier an empty wallet), with one more participant `partyId`, also
+ * funded; answers the fixture and that party's key.
+ */
+export async function openFundedFlows(backend: BackendFactory, partyId: string, options: AppOptions = {}): Promise<{ fixture: FlowFixture; otherKey: string }> {
+  const fixture = await openFlows(backend, options);
+  const otherKey = await extraParty(fixture, partyId, 'participant');
+  await fundedWallet(fixture, 'participant', 'EUR', AMPLE_EUR);
+  await fundedWallet(fixture, 'supplier', 'EUR', '0');
+  await fundedWallet(fixture, 'transmission', 'EUR', AMPLE_EUR);
+  assert.equal((await call(fixture.app, otherKey, 'POST', '/v1/wallets', { currency: 'EUR' })).statusCode, 201);
+  await call(fixture.app, fixture.as('operator'), 'POST', `/v1/wallets/wallet:${partyId}:EUR/top-ups`, { id: `${partyId}-fund`, amount: AMPLE_EUR, ts: NOW_MS });
+  return { fixture, otherKey };
 }

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { storeBackends } from './store-backends.js';
 import { NOW_MS, call, created, frame } from './api-helpers.js';
-import { fundedWallet, openFlows, type FlowFixture } from './flow-helpers.js';
-import { HOUR_MS, extraParty, ingest } from './flow-contract-helpers.js';
-import { assertBalancedPerCurrency, meteredMWh, randomInt, readingTimes, registerStory, seededRandom, type RegisterStory } from './conservation-helpers.js';
+import type { FlowFixture } from './flow-helpers.js';
+import { HOUR_MS, ingest } from './flow-contract-helpers.js';
+import { assertBalancedPerCurrency, meteredMWh, openFundedFlows, randomInt, readingTimes, registerStory, seededRandom, type RegisterStory } from './conservation-helpers.js';
 import type { GatewayFrame } from '../host/ingest/encode.js';
 
 const SEEDS = [11, 23, 37];
@@ -59,13 +59,7 @@ for (const backend of storeBackends()) {
     let seq = 0;
 
     before(async () => {
-      fixture = await openFlows(backend);
-      buyer = await extraParty(fixture, 'p-buyer', 'participant');
-      await fundedWallet(fixture, 'transmission', 'EUR', '100000.00');
-      await fundedWallet(fixture, 'supplier', 'EUR', '0');
-      await fundedWallet(fixture, 'participant', 'EUR', '100000.00');
-      assert.equal((await call(fixture.app, buyer, 'POST', '/v1/wallets', { currency: 'EUR' })).statusCode, 201);
-      await call(fixture.app, fixture.as('operator'), 'POST', '/v1/wallets/wallet:p-buyer:EUR/top-ups', { id: 'buyer-fund', amount: '100000.00', ts: NOW_MS });
+      ({ fixture, otherKey: buyer } = await openFundedFlows(backend, 'p-buyer'));
       await created(call(fixture.app, fixture.as('transmission'), 'POST', '/v1/grid-connection-points', {
         id: 'gcp-site', holder: 'p-participant', price: '0.30', currency: 'EUR', geo: { lat: '52.52', lon: '13.40' },
       }));

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { storeBackends } from './store-backends.js';
 import { NOW_MS, call, created, frame } from './api-helpers.js';
-import { fundedWallet, openFlows, type FlowFixture } from './flow-helpers.js';
-import { HOUR_MS, extraParty, ingest } from './flow-contract-helpers.js';
-import { assertBalancedPerCurrency, meteredMWh, randomInt, readingTimes, registerStory, seededRandom, type RegisterStory } from './conservation-helpers.js';
+import type { FlowFixture } from './flow-helpers.js';
+import { HOUR_MS, ingest } from './flow-contract-helpers.js';
+import { assertBalancedPerCurrency, meteredMWh, openFundedFlows, randomInt, readingTimes, registerStory, seededRandom, type RegisterStory } from './conservation-helpers.js';
 
 const SEEDS = [5, 17, 29];
 const RATINGS_W = [22_000, 50_000, 250_000];
@@ -38,13 +38,7 @@ for (const backend of storeBackends()) {
     let bob: string;
 
     before(async () => {
-      fixture = await openFlows(backend, { nowMs: () => clockMs });
-      bob = await extraParty(fixture, 'p-bob', 'participant');
-      await fundedWallet(fixture, 'participant', 'EUR', '100000.00');
-      await fundedWallet(fixture, 'supplier', 'EUR', '0');
-      await fundedWallet(fixture, 'transmission', 'EUR', '100000.00');
-      assert.equal((await call(fixture.app, bob, 'POST', '/v1/wallets', { currency: 'EUR' })).statusCode, 201);
-      await call(fixture.app, fixture.as('operator'), 'POST', '/v1/wallets/wallet:p-bob:EUR/top-ups', { id: 'bob-fund', amount: '100000.00', ts: NOW_MS });
+      ({ fixture, otherKey: bob } = await openFundedFlows(backend, 'p-bob', { nowMs: () => clockMs }));
     });
     after(async () => fixture.close());
 
