@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { aggregateColumns, type IntervalColumns, type ReadingColumns } from '../host/engine/aggregate.js';
 import { aggregateRatedColumns } from '../host/engine/aggregate-rated.js';
+import { GridsettleError } from '../host/errors.js';
 
 const QUARTER_MS = 900_000;
 const RATINGS_W = [1_000, 250_000, 1_000_000, 100_000_000];
@@ -72,6 +73,11 @@ describe('SPEC §1/§2 aggregation with a power rating per meter', () => {
       const capped = aggregateRatedColumns(columnsOf(stories), ratings, { maxPowerWCap: capW });
       assert.deepStrictEqual(capped, perMeter(stories, (k) => Math.min(ratings[k]!, capW)));
     }), { numRuns: 100 });
+  });
+
+  it('rows not sorted by meter index are invalid_input, as in the column form, whatever the ratings', () => {
+    const columns = { meter: Uint32Array.from([1, 0]), t: BigInt64Array.from([0n, 0n]), i: BigInt64Array.from([0n, 0n]) };
+    assert.throws(() => aggregateRatedColumns(columns, [1_000, 250_000]), (error: unknown) => error instanceof GridsettleError && error.code === 'invalid_input');
   });
 
   it('a 1 MW meter\'s quarter hour of 250 kWh is apportioned; at 250 kW it is a spike', () => {

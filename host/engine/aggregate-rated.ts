@@ -23,7 +23,8 @@ export function aggregateRatedColumns(
   const cap = maxPowerWCap === undefined ? Infinity : resolveAggregationOptions({ maxPowerW: maxPowerWCap }).maxPowerW;
   const ratingOf = (meterIndex: number): number => Math.min(maxPowerWByMeter[meterIndex]!, cap);
   const groups = metersByRating(columns.meter, ratingOf);
-  if (groups.size <= 1) {
+  // Unsorted meter indexes go to the kernel whole, which reports them (a group alone could look sorted).
+  if (groups.size <= 1 || !meterIndexesAscend(columns.meter)) {
     const [maxPowerW] = groups.keys();
     return aggregateColumns(columns, { intervalMs, maxGapMs, maxPowerW });
   }
@@ -32,6 +33,11 @@ export function aggregateRatedColumns(
     return renumbered(aggregated, meters);
   });
   return merged(parts);
+}
+
+function meterIndexesAscend(meter: Uint32Array): boolean {
+  for (let row = 1; row < meter.length; row++) if (meter[row]! < meter[row - 1]!) return false;
+  return true;
 }
 
 /** The distinct meter indexes of the rows (ascending), grouped by rating. */

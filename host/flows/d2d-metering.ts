@@ -61,7 +61,10 @@ function addChunk(chunk: ReadingChunk, fromMs: bigint, toMs: bigint, byMeter: Ma
 export async function meterWindow(
   readings: ReadingStore, senderMeterId: string, receiverMeterId: string, fromMs: number, toMs: number,
 ): Promise<MeteredWindow> {
-  const byMeter = new Map([senderMeterId, receiverMeterId].map((meterId) => [meterId, { importMWh: 0n, exportMWh: 0n, flags: 0, firstMs: null, lastMs: null, unassignedImport: noEnergy(), unassignedExport: noEnergy() } as MeterWindow]));
+  const emptyWindow = (): MeterWindow => ({
+    importMWh: 0n, exportMWh: 0n, flags: 0, firstMs: null, lastMs: null, unassignedImport: noEnergy(), unassignedExport: noEnergy(),
+  });
+  const byMeter = new Map([senderMeterId, receiverMeterId].map((meterId) => [meterId, emptyWindow()]));
   const from = BigInt(fromMs);
   const to = BigInt(toMs);
   for await (const chunk of readings.readingsForMeters({ meterIds: [...byMeter.keys()], fromMs: from, toMs: to, boundaryReadings: true })) {
