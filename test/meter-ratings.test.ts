@@ -12,6 +12,8 @@ import { storeBackends } from './store-backends.js';
 import { NOW_MS, assertError, call, created, frame } from './api-helpers.js';
 import { assertLedgerSound, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
 import { HOUR_MS, QUARTER_MS, extraParty, ingest } from './flow-contract-helpers.js';
+import { CLOCK_MS, SUPPLIER, hourOf, settlementFixture } from './settlement-helpers.js';
+import { registerBillingAccount, registerTariff, runSettlement, runStatements } from '../host/settlement/index.js';
 
 const ONE_MW = 1_000_000;
 const TEN_MW = 10_000_000;
@@ -186,6 +188,34 @@ for (const backend of storeBackends()) {
       const slow = await chargeAt50kW('s-slow', 'm-cp-slow', 2, NOW_MS + HOUR_MS);
       assert.deepEqual([slow.energyMWh, slow.unassignedMWh], [0, 25_000_000]);
       await assertLedgerSound(fixture);
+    });
+  });
+}
+
+for (const backend of storeBackends()) {
+  describe(`SPEC §1 a settlement run's maxPowerW caps each meter's own rating, never raises it (${backend.kind})`, () => {
+    it('a 1 MW meter is billed at its rating, a cap of 250 kW makes its hour a spike, and a cap of 10^8 W leaves a 250 kW meter\'s spike a spike', async () => {
+      const fresh = await backend.open();
+      try {
+        const fixture = await settlementFixture(fresh);
+        await registerTariff(fixture.settlement, FLAT_TARIFF, CLOCK_MS);
+        for (const accountId of ['acct-mw', 'acct-kw']) {
+          await registerBillingAccount(fixture.settlement, { accountId, ownerPartyId: 'cust', supplierPartyId: SUPPLIER, tariffId: FLAT_TARIFF.id, currency: 'EUR' }, CLOCK_MS);
+        }
+        await fixture.addMeter('m-mw', 'acct-mw', ONE_MW);
+        await fixture.addMeter('m-kw', 'acct-kw');
+        const hourAt1MWMWh = 1_000_000_000n;
+        await fixture.addReadings(['m-mw', 'm-kw'].flatMap((meterId): Array<[string, number, bigint]> => [[meterId, hourOf(5, 10), 0n], [meterId, hourOf(5, 11), hourAt1MWMWh]]));
+        const totals = async (runId: string, maxPowerW?: number) => {
+          await runSettlement(fixture.deps, { fromMs: hourOf(5, 0), toMs: hourOf(6, 0), runId, ...(maxPowerW === undefined ? {} : { maxPowerW }) });
+          return (await runStatements(fixture.settlement, runId)).map((stored) => [stored.accountId, stored.statement?.total]);
+        };
+        assert.deepEqual(await totals('own'), [['acct-kw', '0.00'], ['acct-mw', '250.00']]);
+        assert.deepEqual(await totals('capped', 250_000), [['acct-kw', '0.00'], ['acct-mw', '0.00']]);
+        assert.deepEqual(await totals('cap-above', 100_000_000), [['acct-kw', '0.00'], ['acct-mw', '250.00']]);
+      } finally {
+        await fresh.close();
+      }
     });
   });
 }
