@@ -13,6 +13,7 @@ import {
 
 const codeOf = (code: string) => (error: unknown) => (error instanceof FlowError || error instanceof GridsettleError) && error.code === code;
 const WINDOW = { from: 3_600_000, to: 7_200_000 };
+const metered = (energyMWh: bigint) => ({ energyMWh, unassignedMWh: 0n, unassignedSpans: 0 });
 
 describe('S2 PPA deliveries', () => {
   const ppa: PpaBody = {
@@ -28,22 +29,22 @@ describe('S2 PPA deliveries', () => {
   });
 
   it('a first revision pays the whole amount transmission → supplier; unchanged figures give no revision', () => {
-    const first = nextRevision('ppa', ppa, WINDOW, 12_345_678n, 0n, null)!;
+    const first = nextRevision('ppa', ppa, WINDOW, metered(12_345_678n), 0n, null)!;
     assert.deepEqual([first.revision, first.amountMicro, first.deltaMicro, first.transferId], [1, '1050000', '1050000', `s2:ppa:${WINDOW.from}:r1`]);
     const transfer = revisionTransfer(ppa, WINDOW, first, [])!;
     assert.deepEqual([transfer.debit, transfer.credit, transfer.ts], ['wallet:tso:EUR', 'wallet:sup:EUR', WINDOW.to]);
-    assert.equal(nextRevision('ppa', ppa, WINDOW, 12_345_678n, 0n, { ...first, leafIndex: 1 }), null);
+    assert.equal(nextRevision('ppa', ppa, WINDOW, metered(12_345_678n), 0n, { ...first, leafIndex: 1 }), null);
   });
 
   it('a correction moves only the difference, back to the transmission company when the window shrank, referencing the last transfer', () => {
-    const first: DeliveryRevision = { ...nextRevision('ppa', ppa, WINDOW, 12_345_678n, 0n, null)!, leafIndex: 1 };
-    const lower = nextRevision('ppa', ppa, WINDOW, 6_000_000n, 0n, first)!;
+    const first: DeliveryRevision = { ...nextRevision('ppa', ppa, WINDOW, metered(12_345_678n), 0n, null)!, leafIndex: 1 };
+    const lower = nextRevision('ppa', ppa, WINDOW, metered(6_000_000n), 0n, first)!;
     // 6 000 000 × 85 300 / 10^6 = 511 800 µ → 0.51 EUR; 0.51 − 1.05 = −0.54.
     assert.deepEqual([lower.revision, lower.amountMicro, lower.deltaMicro], [2, '510000', '-540000']);
     const transfer = revisionTransfer(ppa, WINDOW, lower, [first.transferId!])!;
     assert.deepEqual([transfer.debit, transfer.credit, transfer.amountMicro, transfer.refs], ['wallet:sup:EUR', 'wallet:tso:EUR', 540_000n, [first.transferId]]);
     // More metered energy that the cap swallows moves no money but is still a new revision (its excess changed).
-    const capped = nextRevision('ppa', ppa, WINDOW, 40_000_000n, 0n, { ...nextRevision('ppa', ppa, WINDOW, 35_000_000n, 0n, null)!, leafIndex: 1 })!;
+    const capped = nextRevision('ppa', ppa, WINDOW, metered(40_000_000n), 0n, { ...nextRevision('ppa', ppa, WINDOW, metered(35_000_000n), 0n, null)!, leafIndex: 1 })!;
     assert.deepEqual([capped.deliveredMWh, capped.excessMWh, capped.deltaMicro, capped.transferId], [30_000_000, 10_000_000, '0', null]);
     assert.equal(revisionTransfer(ppa, WINDOW, capped, []), null);
   });
@@ -118,7 +119,7 @@ describe('S9 attribution of connection events', () => {
 
   it('the attributed account pays the point\'s network operator; a zero amount moves nothing', () => {
     const event: ConnectionEventBody = {
-      asset: 'ev', assetType: 'mobile', owner: 'driver', gcp: 'gcp-b', attributedTo: 'site', quantityMWh: 7_500_000, measured: false,
+      asset: 'ev', assetType: 'mobile', owner: 'driver', gcp: 'gcp-b', attributedTo: 'site', quantityMWh: 7_500_000, measured: false, unassignedMWh: null, unassignedSpans: null,
       from: 0, to: 10, reporter: 'driver', leafIndex: 0, settlement: null,
     };
     const transfer = serviceTransfer('e1', event, gcp, 1_880_000n)!;

@@ -151,7 +151,7 @@ for (const backend of storeBackends()) {
       const record = await assertRecordProven(fixture, fixture.as('regulator'), leaves[2]!.index);
       assert.deepEqual(record.body, {
         contract: 'p2p-1', contractLeaf: leaves[0]!.index, seller: 'p-participant', buyer: 'p-buyer', parties: ['p-participant', 'p-buyer'],
-        price: '0.1234', currency: 'EUR', window: W2, energyMWh: 3_050_000, meteredMWh: 3_000_000, toleranceMWh: 50_000, amount: '0.38',
+        price: '0.1234', currency: 'EUR', window: W2, energyMWh: 3_050_000, meteredMWh: 3_000_000, unassignedMWh: 0, unassignedSpans: 0, toleranceMWh: 50_000, amount: '0.38',
         transfer: `s7:p2p-1:${W2.from}`, reporter: 'p-buyer', ts: W2.to + 60_000, geo: GEO,
       });
       await assertRecordProven(fixture, fixture.as('participant'), leaves[1]!.index);

@@ -160,7 +160,7 @@ for (const backend of storeBackends()) {
       const record = await assertRecordProven(fixture, driver, leaves[0]!.index);
       assert.deepEqual(record.body, {
         event: 'e1', asset: 'ev-1', assetType: 'mobile', gcp: 'gcp-work', owner: 'p-driver', holder: 'p-employer', operator: 'p-transmission',
-        parties: ['p-driver', 'p-employer', 'p-transmission'], attributedTo: 'p-employer', quantityMWh: 7_500_000, measured: false,
+        parties: ['p-driver', 'p-employer', 'p-transmission'], attributedTo: 'p-employer', quantityMWh: 7_500_000, measured: false, unassignedMWh: null, unassignedSpans: null,
         price: '0.25', currency: 'EUR', from: E1.from, to: E1.to, reporter: 'p-driver', ts: E1.to, geo: WORK_GEO,
       });
       const measured = await assertRecordProven(fixture, fixture.as('regulator'), leaves[1]!.index);

@@ -50,7 +50,8 @@ export interface SettlementFixture {
   ledger: Ledger;
   deps: SettlementDeps;
   meterKeys: Map<string, number>;
-  addMeter(meterId: string, accountId: string): Promise<void>;
+  /** A meter of `accountId`, rated `maxPowerW` (SPEC's default when omitted). */
+  addMeter(meterId: string, accountId: string, maxPowerW?: number): Promise<void>;
   /** Readings [meterId, hour offset from `dayMs`-based UTC ms, import mWh, export mWh?]. */
   addReadings(rows: Array<[string, number, bigint, bigint?]>): Promise<void>;
 }
@@ -72,8 +73,8 @@ export async function settlementFixture(fresh: FreshBackend): Promise<Settlement
   return {
     fresh, readings, settlement, ledger, meterKeys,
     deps: { readings, settlement, ledger, nowMs: () => CLOCK_MS },
-    addMeter: async (meterId, accountId) => {
-      meterKeys.set(meterId, await readings.createMeter({ meterId, gatewayId: GATEWAY, accountId }));
+    addMeter: async (meterId, accountId, maxPowerW) => {
+      meterKeys.set(meterId, await readings.createMeter({ meterId, gatewayId: GATEWAY, accountId, maxPowerW }));
     },
     addReadings: async (rows) => {
       const sorted = rows.map(([meterId, tMs, importMWh, exportMWh]) => ({ key: meterKeys.get(meterId)!, tMs, importMWh, exportMWh }))

@@ -26,6 +26,28 @@ for (const backend of storeBackends()) {
       }
     });
 
+    it('migration 9 gives the meters that exist SPEC §1\'s default ratings (250 000 W, 900 000 ms)', async () => {
+      const fresh = await backend.open(MIGRATIONS.slice(0, 8));
+      try {
+        const insertGateway = "INSERT INTO gateways (id, secret_sealed, owner_party_id, created_at_ms) VALUES ('gw', 'x', 'p', 0)";
+        const insertMeter = "INSERT INTO meters (id, gateway_id, account_id) VALUES ('m-old', 'gw', NULL)";
+        const select = "SELECT max_power_w, interval_ms FROM meters WHERE id = 'm-old'";
+        if (fresh.kind === 'sqlite') {
+          fresh.database.exec(`${insertGateway}; ${insertMeter}`);
+          assert.deepEqual(migrateSqlite(fresh.database, MIGRATIONS.slice(0, 9)), [9]);
+          assert.deepEqual({ ...(fresh.database.prepare(select).get() as object) }, { max_power_w: 250_000, interval_ms: 900_000 });
+        } else {
+          await fresh.sql.unsafe(insertGateway.replace("'x'", "'\\x00'::bytea"));
+          await fresh.sql.unsafe(insertMeter);
+          assert.deepEqual(await migratePostgres(fresh.sql, MIGRATIONS.slice(0, 9)), [9]);
+          const [row] = await fresh.sql.unsafe(select);
+          assert.deepEqual([Number(row!.max_power_w), Number(row!.interval_ms)], [250_000, 900_000]);
+        }
+      } finally {
+        await fresh.close();
+      }
+    });
+
     it('refuses a list whose versions are not 1, 2, 3, …', async () => {
       const fresh = await backend.open();
       try {

@@ -1,7 +1,11 @@
 // Meters: the operator registers a meter on a gateway, owned by a party and
-// optionally bound to a ledger account. A party sees the meters it owns and
-// those on gateways it owns; operators and regulators see all.
+// optionally bound to a ledger account, with its ratings (SPEC §1 `maxPowerW`
+// and the register's `intervalMs`, SPEC's defaults when omitted). A party
+// sees the meters it owns and those on gateways it owns; operators and
+// regulators see all.
 import type { FastifyInstance } from 'fastify';
+import { resolveAggregationOptions } from '../engine/aggregate.js';
+import { INTERVAL_MS_DEFAULT, MAX_POWER_W_DEFAULT, MAX_POWER_W_MAX, MAX_POWER_W_MIN } from '../limits.js';
 import type { OwnedMeter } from '../store/party-store.js';
 import { bearerAuth, callerOf, listScopeOf, notFoundUnlessVisible, requireOperator } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -11,18 +15,25 @@ import { authErrorResponses, bearerSecurity, errorSchema, idSchema, meterIdSchem
 
 const meterSchema = {
   type: 'object',
-  required: ['meterId', 'gatewayId', 'partyId', 'accountId'],
+  required: ['meterId', 'gatewayId', 'partyId', 'accountId', 'maxPowerW', 'intervalMs'],
   properties: {
     meterId: { type: 'string' }, gatewayId: idSchema,
     partyId: { type: ['string', 'null'] }, accountId: { type: ['string', 'null'] },
+    maxPowerW: { type: 'integer' }, intervalMs: { type: 'integer' },
   },
+} as const;
+
+// No minimum/maximum here: SPEC §1 answers an out-of-range rating with limit_exceeded naming the bound, not invalid_request.
+const ratingSchemas = {
+  maxPowerW: { type: 'integer', description: `power rating, W: ${MAX_POWER_W_MIN} … ${MAX_POWER_W_MAX} (default ${MAX_POWER_W_DEFAULT})` },
+  intervalMs: { type: 'integer', description: `register interval, ms: a multiple of 60 000 dividing 86 400 000 (default ${INTERVAL_MS_DEFAULT})` },
 } as const;
 
 const newMeterSchema = {
   type: 'object',
   required: ['meterId', 'gatewayId', 'partyId'],
   additionalProperties: false,
-  properties: { meterId: meterIdSchema, gatewayId: idSchema, partyId: idSchema, accountId: idSchema },
+  properties: { meterId: meterIdSchema, gatewayId: idSchema, partyId: idSchema, accountId: idSchema, ...ratingSchemas },
 } as const;
 
 interface NewMeterBody {
@@ -30,6 +41,8 @@ interface NewMeterBody {
   gatewayId: string;
   partyId: string;
   accountId?: string;
+  maxPowerW?: number;
+  intervalMs?: number;
 }
 
 export async function metersPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {
@@ -38,15 +51,16 @@ export async function metersPlugin(app: FastifyInstance, context: ApiContext): P
 
   app.post<{ Body: NewMeterBody }>('/v1/meters', {
     schema: {
-      summary: 'Register a meter on a gateway for a party (operator)', tags: ['meters'], security: bearerSecurity, body: newMeterSchema,
+      summary: 'Register a meter on a gateway for a party, with its power rating and register interval (operator)', tags: ['meters'], security: bearerSecurity, body: newMeterSchema,
       response: { 201: { type: 'object', required: ['meter'], properties: { meter: meterSchema } }, 409: errorSchema, ...authErrorResponses },
     },
   }, async (request, reply) => {
     requireOperator(request);
     const { meterId, gatewayId, partyId } = request.body;
+    const { maxPowerW, intervalMs } = resolveAggregationOptions({ maxPowerW: request.body.maxPowerW, intervalMs: request.body.intervalMs });
     if ((await readings.gateway(gatewayId)) === null) throw new ApiError('invalid_request', `body/gatewayId: gateway ${gatewayId} does not exist`);
     if ((await parties.party(partyId)) === null) throw new ApiError('invalid_request', `body/partyId: party ${partyId} does not exist`);
-    const meter: OwnedMeter = { meterId, gatewayId, partyId, accountId: request.body.accountId ?? null };
+    const meter: OwnedMeter = { meterId, gatewayId, partyId, accountId: request.body.accountId ?? null, maxPowerW, intervalMs };
     await parties.createOwnedMeter(meter);
     return reply.code(201).send({ meter });
   });

@@ -50,6 +50,9 @@ export interface ConnectionEventBody extends FlowBody {
   quantityMWh: number;
   /** Whether the quantity was measured from the asset's meter (else reported). */
   measured: boolean;
+  /** A metered asset's import over the event that the aggregation left unassigned (gaps, spikes): not billed, reported; null when unmetered. */
+  unassignedMWh: number | null;
+  unassignedSpans: number | null;
   from: number;
   to: number;
   reporter: string;
@@ -107,7 +110,7 @@ export function connectionRecord(eventId: string, event: ConnectionEventBody, gc
   return {
     event: eventId, asset: event.asset, assetType: event.assetType, gcp: event.gcp, owner: event.owner, holder: gcp.holder,
     operator: gcp.operator, parties: [...new Set([event.owner, gcp.holder, gcp.operator])], attributedTo: event.attributedTo,
-    quantityMWh: event.quantityMWh, measured: event.measured, price: formatEnergyPrice(BigInt(gcp.priceMicroPerKWh)),
+    quantityMWh: event.quantityMWh, measured: event.measured, unassignedMWh: event.unassignedMWh, unassignedSpans: event.unassignedSpans, price: formatEnergyPrice(BigInt(gcp.priceMicroPerKWh)),
     currency: gcp.currency, from: event.from, to: event.to, reporter: event.reporter, ts: event.to, geo: gcp.geo,
   };
 }

@@ -23,7 +23,7 @@ import { contractIdParamsSchema, contractIdSchema, objectReply, stringMembers } 
 import { formatEnergyPrice, parseEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { insertOrExisting, recordOnce, sameTerms } from './flow-records.js';
-import { meteredEnergyMWh } from './metered-energy.js';
+import { meteredWindowEnergy } from './metered-energy.js';
 import { currencySchema, energyMWhSchema, epochMsSchema, geoSchema, moneySchema } from './schemas.js';
 
 /** Parties that own assets and hold connections. */
@@ -144,11 +144,12 @@ async function newEvent(context: ApiContext, reporter: string, asset: AssetBody,
   const gcp = await existingGcp(context, connectionPointOf(asset, request.gcpId));
   const { from, to } = request;
   checkEventSpan(from, to, context.nowMs(), asset.meterId === null ? null : INTERVAL_MS_DEFAULT);
-  const measuredMWh = asset.meterId === null ? null : await meteredEnergyMWh(context.store.readings, [asset.meterId], { from, to }, 'import');
-  const quantityMWh = serviceQuantityMWh(request.quantityMWh, measuredMWh);
+  const metered = asset.meterId === null ? null : await meteredWindowEnergy(context.store.readings, [asset.meterId], { from, to }, 'import');
+  const quantityMWh = serviceQuantityMWh(request.quantityMWh, metered?.energyMWh ?? null);
   const event: ConnectionEventBody = {
     asset: request.assetId, assetType: asset.type, owner: asset.owner, gcp: gcp.id, attributedTo: attributedPartyOf(asset, gcp.body),
-    quantityMWh: Number(quantityMWh), measured: measuredMWh !== null, from, to, reporter, leafIndex: null, settlement: null,
+    quantityMWh: Number(quantityMWh), measured: metered !== null,
+    unassignedMWh: metered === null ? null : Number(metered.unassignedMWh), unassignedSpans: metered?.unassignedSpans ?? null, from, to, reporter, leafIndex: null, settlement: null,
   };
   return { event, gcp: gcp.body };
 }

@@ -40,6 +40,11 @@ interface MeteredFigures {
   excessReceivedMWh: number;
   senderFlags: number;
   receiverFlags: number;
+  /** Each side's energy the aggregation left unassigned (gaps, spikes): not settled, reported. */
+  senderUnassignedMWh: number;
+  senderUnassignedSpans: number;
+  receiverUnassignedMWh: number;
+  receiverUnassignedSpans: number;
   amountMicro: string;
 }
 
@@ -76,6 +81,8 @@ export function d2dView(transfer: D2DTransfer) {
     sentMWh: figures?.sentMWh ?? null, receivedMWh: figures?.receivedMWh ?? null, deliveredMWh: figures?.deliveredMWh ?? null,
     lossMWh: figures?.lossMWh ?? null, excessReceivedMWh: figures?.excessReceivedMWh ?? null,
     senderFlags: figures?.senderFlags ?? null, receiverFlags: figures?.receiverFlags ?? null,
+    senderUnassignedMWh: figures?.senderUnassignedMWh ?? null, senderUnassignedSpans: figures?.senderUnassignedSpans ?? null,
+    receiverUnassignedMWh: figures?.receiverUnassignedMWh ?? null, receiverUnassignedSpans: figures?.receiverUnassignedSpans ?? null,
     amount: amountMicro === null ? null : formatMinorAmount(amountMicro, currency),
     paymentTransferId: amountMicro === null || amountMicro === 0n ? null : d2dTransferId(transfer.id),
     recordIndex: transfer.body.recordIndex,
@@ -139,6 +146,8 @@ async function meterOnce(context: ApiContext, transfer: D2DTransfer): Promise<D2
     sentMWh: Number(figures.sentMWh), receivedMWh: Number(figures.receivedMWh), deliveredMWh: Number(figures.deliveredMWh),
     lossMWh: Number(figures.lossMWh), excessReceivedMWh: Number(figures.excessReceivedMWh),
     senderFlags: window.senderFlags, receiverFlags: window.receiverFlags, amountMicro: String(figures.amountMicro),
+    senderUnassignedMWh: Number(window.senderUnassigned.unassignedMWh), senderUnassignedSpans: window.senderUnassigned.unassignedSpans,
+    receiverUnassignedMWh: Number(window.receiverUnassigned.unassignedMWh), receiverUnassignedSpans: window.receiverUnassigned.unassignedSpans,
   };
   return changeFlowObject<D2DBody>(context, D2D_KIND, transfer.id, (body) => (body.figures !== null ? null : { ...body, status: 'metered', figures: metered }));
 }

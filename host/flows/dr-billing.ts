@@ -20,7 +20,7 @@ import type { FlowObject } from '../store/flow-store.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
 import { checkGridWindow } from './dr-baseline.js';
-import { windowImportMWh } from './dr-meter-energy.js';
+import { windowImport } from './dr-meter-energy.js';
 import { drIdParamsSchema, billingReply, windowSchema, type WindowBody } from './dr-schemas.js';
 import {
   APPLIANCE_KIND, BILLING_KIND, applianceAccountId, applianceView, availableBalanceMicro, billingView, drTransferIds, isFlowError,
@@ -61,10 +61,12 @@ async function openBilling(context: ApiContext, appliance: FlowObject<ApplianceB
   const existing = await context.store.flows.get<BillingBody>(BILLING_KIND, billingId);
   if (existing !== null) return sameWindow(existing, toMs);
   checkNewWindow(appliance.body, fromMs);
-  const energyMWh = await windowImportMWh(context.store.readings, appliance.body.meterId, fromMs, toMs);
+  const metered = await windowImport(context.store.readings, appliance.body.meterId, fromMs, toMs);
+  const energyMWh = metered.energyMWh;
   const amountMicro = roundHalfEven(energyMWh * BigInt(appliance.body.priceMicroPerKWh), MICRO_PER_KILO);
   const body: BillingBody = {
-    applianceId: appliance.id, fromMs, toMs, energyMWh: Number(energyMWh), amountMicro: String(amountMicro), status: 'unpaid',
+    applianceId: appliance.id, fromMs, toMs, energyMWh: Number(energyMWh),
+    unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans, amountMicro: String(amountMicro), status: 'unpaid',
     transferId: amountMicro > 0n ? drTransferIds.consumption(appliance.id, fromMs, toMs) : null,
   };
   const nowMs = context.nowMs();

@@ -1,32 +1,46 @@
 // Appliance meters' interval energy from the stored readings (SPEC §2): the
 // readings of [fromMs, toMs) with the boundary readings around it, through
-// the aggregation kernel on the DR grid. Rows outside the window (boundary
-// spill) and those `keep` declines are dropped; unassigned energy (gaps,
-// spikes) is in no interval and so is neither billed nor counted.
-import { aggregateColumns } from '../engine/aggregate.js';
+// the aggregation kernel on the DR grid, each meter at its own rating. Rows
+// outside the window (boundary spill) and those `keep` declines are dropped;
+// import the kernel leaves unassigned (gaps, spikes) is in no interval, so it
+// is neither billed nor counted as consumption, but reported: per meter, the
+// import over `window` (default: the window read) is the Σ of its intervals
+// and the unassigned spans ending in it.
+import { addUnassigned, aggregateChunk, type WindowEnergy } from './metered-energy.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { DR_INTERVAL_MS, type IntervalEnergy } from './dr-baseline.js';
 
+export interface MeterIntervals {
+  intervals: Map<number, IntervalEnergy>;
+  /** Import over `window`: in its intervals, and left unassigned. */
+  window: WindowEnergy;
+}
+
 export async function meterIntervals(
   readings: ReadingStore, meterIds: readonly string[], fromMs: number, toMs: number, keep: (startMs: number) => boolean = () => true,
-): Promise<Map<string, Map<number, IntervalEnergy>>> {
-  const byMeter = new Map(meterIds.map((meterId) => [meterId, new Map<number, IntervalEnergy>()]));
+  window: { fromMs: number; toMs: number } = { fromMs, toMs },
+): Promise<Map<string, MeterIntervals>> {
+  const byMeter = new Map(meterIds.map((meterId): [string, MeterIntervals] => [meterId, {
+    intervals: new Map(), window: { energyMWh: 0n, unassignedMWh: 0n, unassignedSpans: 0 },
+  }]));
   const query = { meterIds, fromMs: BigInt(fromMs), toMs: BigInt(toMs) };
   for await (const chunk of readings.readingsForMeters(query)) {
-    const rows = aggregateColumns(chunk.columns, { intervalMs: DR_INTERVAL_MS });
+    const rows = aggregateChunk(chunk, DR_INTERVAL_MS);
     for (let row = 0; row < rows.start.length; row++) {
       const startMs = Number(rows.start[row]!);
       if (startMs < fromMs || startMs >= toMs || !keep(startMs)) continue;
-      byMeter.get(chunk.meterIds[rows.meter[row]!]!)!.set(startMs, { impMWh: rows.imp[row]!, flags: rows.flags[row]! });
+      const meter = byMeter.get(chunk.meterIds[rows.meter[row]!]!)!;
+      meter.intervals.set(startMs, { impMWh: rows.imp[row]!, flags: rows.flags[row]! });
+      if (startMs >= window.fromMs && startMs < window.toMs) meter.window.energyMWh += rows.imp[row]!;
     }
+    chunk.meterIds.forEach((meterId, meterIndex) => {
+      addUnassigned(byMeter.get(meterId)!.window, rows, 'import', BigInt(window.fromMs), BigInt(window.toMs), new Set([meterIndex]));
+    });
   }
   return byMeter;
 }
 
-/** Σ import of the meter's intervals starting in [fromMs, toMs), mWh. */
-export async function windowImportMWh(readings: ReadingStore, meterId: string, fromMs: number, toMs: number): Promise<bigint> {
-  const intervals = (await meterIntervals(readings, [meterId], fromMs, toMs)).get(meterId)!;
-  let importMWh = 0n;
-  for (const interval of intervals.values()) importMWh += interval.impMWh;
-  return importMWh;
+/** The meter's import over [fromMs, toMs): Σ of its intervals starting there, and what was left unassigned. */
+export async function windowImport(readings: ReadingStore, meterId: string, fromMs: number, toMs: number): Promise<WindowEnergy> {
+  return (await meterIntervals(readings, [meterId], fromMs, toMs)).get(meterId)!.window;
 }

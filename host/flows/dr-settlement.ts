@@ -21,6 +21,7 @@ import { appendFlowRecord, flowRecordId, FLOW_TRANSFER_CODES, postTransfers, wal
 import { compareIdsBytewise } from './dr-allocation.js';
 import { BASELINE_LOOKBACK_DAYS, isoDateOf, measureReduction, type MeasuredReduction } from './dr-baseline.js';
 import { meterIntervals } from './dr-meter-energy.js';
+import type { WindowEnergy } from './metered-energy.js';
 import { eventWithSettlements, visibleEvent } from './dr-events.js';
 import { drIdParamsSchema, eventReply } from './dr-schemas.js';
 import {
@@ -32,7 +33,7 @@ const MICRO_PER_KILO = 1_000_000n;
 /** How far a local time can move in UTC between like days (daylight saving shifts are at most an hour). */
 const DST_MARGIN_MS = 2 * 3_600_000;
 
-function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<ApplianceBody>, measured: MeasuredReduction): SettlementBody {
+function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<ApplianceBody>, measured: MeasuredReduction, eventImport: WindowEnergy): SettlementBody {
   const rewardMicro = roundHalfEven(measured.achievedMWh * BigInt(event.body.rewardPriceMicroPerKWh), MICRO_PER_KILO);
   return {
     eventId: event.id, applianceId: appliance.id, ownerPartyId: appliance.ownerPartyId, meterId: appliance.body.meterId,
@@ -40,7 +41,9 @@ function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<Appl
     intervals: measured.intervals.map((row) => ({
       startMs: row.startMs, baselineMWh: Number(row.baselineMWh), actualMWh: Number(row.actualMWh), achievedMWh: Number(row.achievedMWh),
     })),
-    achievedMWh: Number(measured.achievedMWh), rewardMicro: String(rewardMicro),
+    achievedMWh: Number(measured.achievedMWh), eventImportMWh: Number(eventImport.energyMWh),
+    unassignedMWh: Number(eventImport.unassignedMWh), unassignedSpans: eventImport.unassignedSpans,
+    rewardMicro: String(rewardMicro),
     transferId: rewardMicro > 0n ? drTransferIds.reward(event.id, appliance.id) : null, recordLeafIndex: null, geo: appliance.body.geo,
   };
 }
@@ -57,9 +60,13 @@ async function measureEvent(context: ApiContext, event: FlowObject<EventBody>): 
   const sameTimeOfDay = (startMs: number): boolean => (((startMs - fromMs + marginMs) % DAY_MS) + DAY_MS) % DAY_MS < durationMs + 2 * marginMs;
   const meters = await meterIntervals(
     context.store.readings, appliances.map((appliance) => appliance.body.meterId), fromMs - BASELINE_LOOKBACK_DAYS * DAY_MS, toMs, sameTimeOfDay,
+    { fromMs, toMs },
   );
   const holidayDays = new Set(holidays.map((date) => parseIsoDate(date, 'holiday')));
-  return appliances.map((appliance) => settlementBody(event, appliance, measureReduction(meters.get(appliance.body.meterId)!, { fromMs, toMs, holidayDays, timezone })));
+  return appliances.map((appliance) => {
+    const metered = meters.get(appliance.body.meterId)!;
+    return settlementBody(event, appliance, measureReduction(metered.intervals, { fromMs, toMs, holidayDays, timezone }), metered.window);
+  });
 }
 
 /** Measures and stores the per-appliance outcomes once; the sponsor's wallet must cover the rewards. */
@@ -87,6 +94,7 @@ function settlementRecord(event: FlowObject<EventBody>, body: SettlementBody): R
     event: event.id, appliance: body.applianceId, meter: body.meterId,
     parties: [...new Set([event.body.sponsorPartyId, body.ownerPartyId])].sort(compareIdsBytewise),
     outcome: body.outcome, likeDays: body.likeDays, intervals: body.intervals, achievedMWh: body.achievedMWh,
+    eventImportMWh: body.eventImportMWh, unassignedMWh: body.unassignedMWh, unassignedSpans: body.unassignedSpans,
     rewardPrice: formatMinimal(BigInt(event.body.rewardPriceMicroPerKWh), 6), reward: formatMicro(BigInt(body.rewardMicro)),
     currency: event.body.currency, transfer: body.transferId, ts: event.body.toMs,
   };

@@ -49,6 +49,9 @@ export type BillingBody = {
   fromMs: number;
   toMs: number;
   energyMWh: number;
+  /** Import over the window that the aggregation left unassigned (gaps, spikes): not billed, reported. */
+  unassignedMWh: number;
+  unassignedSpans: number;
   amountMicro: string;
   status: 'paid' | 'unpaid';
   transferId: string | null;
@@ -95,6 +98,10 @@ export type SettlementBody = {
   likeDays: string[];
   intervals: IntervalReductionBody[];
   achievedMWh: number;
+  /** The meter's import over the event window in its intervals (whatever the outcome), and what the aggregation left unassigned (gaps, spikes). */
+  eventImportMWh: number;
+  unassignedMWh: number;
+  unassignedSpans: number;
   rewardMicro: string;
   transferId: string | null;
   recordLeafIndex: number | null;
@@ -172,6 +179,7 @@ export function billingView(billing: FlowObject<BillingBody>) {
   const { body } = billing;
   return {
     id: billing.id, applianceId: body.applianceId, fromMs: body.fromMs, toMs: body.toMs, energyMWh: body.energyMWh,
+    unassignedMWh: body.unassignedMWh ?? 0, unassignedSpans: body.unassignedSpans ?? 0,
     amount: formatMicro(BigInt(body.amountMicro)), status: body.status, transferId: body.transferId,
   };
 }
@@ -181,6 +189,7 @@ export function settlementView(settlement: FlowObject<SettlementBody>) {
   return {
     applianceId: body.applianceId, ownerPartyId: body.ownerPartyId, meterId: body.meterId, outcome: body.outcome,
     likeDays: body.likeDays, intervals: body.intervals, achievedMWh: body.achievedMWh,
+    eventImportMWh: body.eventImportMWh ?? null, unassignedMWh: body.unassignedMWh ?? 0, unassignedSpans: body.unassignedSpans ?? 0,
     reward: formatMicro(BigInt(body.rewardMicro)), transferId: body.transferId, recordLeafIndex: body.recordLeafIndex,
   };
 }

@@ -1,25 +1,55 @@
 // The energy meters show over a window, for the contract flows: their
 // stored readings (SPEC §2, late readings included as they arrive) through
-// the aggregation kernel, summed over the intervals starting in the window.
-// Energy the kernel leaves unassigned (gaps, spikes) is not counted.
-import { aggregateColumns, type Channel } from '../engine/aggregate.js';
-import type { ReadingStore } from '../store/reading-store.js';
+// the aggregation kernel, each meter at its own power rating, summed over
+// the intervals starting in the window. Energy the kernel leaves unassigned
+// (gaps, spikes) is not paid but reported with the window, so that metered
+// = settled + unassigned: an unassigned span belongs to the window holding
+// its last instant (`to − 1`), where SPEC §2 puts its flag.
+import { aggregateRatedColumns } from '../engine/aggregate-rated.js';
+import type { Channel, IntervalColumns } from '../engine/aggregate.js';
+import { INTERVAL_MS_DEFAULT } from '../limits.js';
+import type { ReadingChunk, ReadingStore } from '../store/reading-store.js';
 import type { SettlementWindow } from './contract-windows.js';
 
-/** Σ of `channel` energy, mWh, of `meterIds` over the intervals that start in [from, to). */
-export async function meteredEnergyMWh(
+export interface WindowEnergy {
+  /** Σ of the channel's energy, mWh, over the intervals that start in the window. */
+  energyMWh: bigint;
+  /** Σ of the channel's unassigned energy (gaps, spikes) whose span ends in the window, mWh. */
+  unassignedMWh: bigint;
+  /** How many unassigned spans that is. */
+  unassignedSpans: number;
+}
+
+/** One chunk aggregated on `intervalMs`, each meter at its own rating (at most `maxPowerWCap` when given). */
+export function aggregateChunk(chunk: ReadingChunk, intervalMs: number, maxPowerWCap?: number): IntervalColumns {
+  return aggregateRatedColumns(chunk.columns, chunk.maxPowerW, { intervalMs, ...(maxPowerWCap === undefined ? {} : { maxPowerWCap }) });
+}
+
+/** Adds the channel's unassigned entries of `rows` whose span ends in [fromMs, toMs) to `energy`. */
+export function addUnassigned(energy: WindowEnergy, rows: IntervalColumns, channel: Channel, fromMs: bigint, toMs: bigint, meterIndexes?: ReadonlySet<number>): void {
+  for (const entry of rows.unassigned) {
+    const lastMs = entry.to - 1n;
+    if (entry.channel !== channel || lastMs < fromMs || lastMs >= toMs || (meterIndexes !== undefined && !meterIndexes.has(entry.meter))) continue;
+    energy.unassignedMWh += entry.mwh;
+    energy.unassignedSpans += 1;
+  }
+}
+
+/** `channel` energy of `meterIds` over [from, to): what the intervals starting in it hold, and what was left unassigned. */
+export async function meteredWindowEnergy(
   readings: ReadingStore, meterIds: readonly string[], window: SettlementWindow, channel: Channel,
-): Promise<bigint> {
-  let energyMWh = 0n;
+): Promise<WindowEnergy> {
+  const energy: WindowEnergy = { energyMWh: 0n, unassignedMWh: 0n, unassignedSpans: 0 };
   const fromMs = BigInt(window.from);
   const toMs = BigInt(window.to);
   for await (const chunk of readings.readingsForMeters({ meterIds, fromMs, toMs })) {
-    const rows = aggregateColumns(chunk.columns);
-    const energy = channel === 'import' ? rows.imp : rows.exp;
+    const rows = aggregateChunk(chunk, INTERVAL_MS_DEFAULT);
+    const channelMWh = channel === 'import' ? rows.imp : rows.exp;
     for (let row = 0; row < rows.start.length; row++) {
       const startMs = rows.start[row]!;
-      if (startMs >= fromMs && startMs < toMs) energyMWh += energy[row]!;
+      if (startMs >= fromMs && startMs < toMs) energy.energyMWh += channelMWh[row]!;
     }
+    addUnassigned(energy, rows, channel, fromMs, toMs);
   }
-  return energyMWh;
+  return energy;
 }

@@ -15,6 +15,7 @@ import type { SettlementWindow } from './contract-windows.js';
 import { energyChargeMicro, formatEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
+import type { WindowEnergy } from './metered-energy.js';
 import { formatMinorAmount } from '../currency.js';
 
 export const P2P_CONTRACT_KIND = 'p2p-contract';
@@ -48,6 +49,9 @@ export interface MvMessage {
 export interface MvBody extends FlowBody, MvMessage {
   contract: string;
   meteredMWh: number;
+  /** The seller's export over the window that the aggregation left unassigned (gaps, spikes): not settled, reported. */
+  unassignedMWh: number;
+  unassignedSpans: number;
   reporter: string;
   transferId: string | null;
   leafIndex: number;
@@ -107,10 +111,11 @@ export function contractRecord(contractId: string, contract: P2pContractBody): R
 }
 
 /** A validated M&V message's ledger record, with its timestamp and geodetic reference (SPEC §5). */
-export function mvRecord(contractId: string, contract: P2pContractBody, message: MvMessage, facts: { meteredMWh: bigint; reporter: string; transferId: string | null }): Record<string, unknown> {
+export function mvRecord(contractId: string, contract: P2pContractBody, message: MvMessage, facts: { metered: WindowEnergy; reporter: string; transferId: string | null }): Record<string, unknown> {
   return {
     ...contractTerms(contractId, contract), contractLeaf: contract.leafIndex, window: message.window,
-    energyMWh: message.energyMWh, meteredMWh: Number(facts.meteredMWh), toleranceMWh: contract.toleranceMWh,
+    energyMWh: message.energyMWh, meteredMWh: Number(facts.metered.energyMWh), toleranceMWh: contract.toleranceMWh,
+    unassignedMWh: Number(facts.metered.unassignedMWh), unassignedSpans: facts.metered.unassignedSpans,
     amount: formatMinorAmount(BigInt(message.amountMicro), contract.currency), transfer: facts.transferId,
     reporter: facts.reporter, ts: message.ts, geo: message.geo,
   };

@@ -22,7 +22,7 @@ import { formatEnergyPrice, parseEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { insertOrExisting, recordOnce, sameTerms } from './flow-records.js';
 import { appendFlowRecord, flowRecordId, postTransfers } from './ledger-bridge.js';
-import { meteredEnergyMWh } from './metered-energy.js';
+import { meteredWindowEnergy, type WindowEnergy } from './metered-energy.js';
 import {
   checkMeasurement, checkMessageTime, checkSettlementAmount, contractRecord, mvId, mvRecord, mvTransfer,
   P2P_CONTRACT_KIND, P2P_MV_KIND, type MvBody, type MvMessage, type P2pContractBody,
@@ -152,16 +152,16 @@ function parsedMessage(context: ApiContext, contract: FlowObject<P2pContractBody
 }
 
 /** The energy check against the seller's metered export over the window, then the amount check; answers the metered energy. */
-async function verifiedAgainstMeters(context: ApiContext, contract: FlowObject<P2pContractBody>, message: MvMessage): Promise<bigint> {
-  const meteredMWh = await meteredEnergyMWh(context.store.readings, contract.body.meters, message.window, 'export');
-  checkMeasurement(BigInt(message.energyMWh), meteredMWh, BigInt(contract.body.toleranceMWh));
+async function verifiedAgainstMeters(context: ApiContext, contract: FlowObject<P2pContractBody>, message: MvMessage): Promise<WindowEnergy> {
+  const metered = await meteredWindowEnergy(context.store.readings, contract.body.meters, message.window, 'export');
+  checkMeasurement(BigInt(message.energyMWh), metered.energyMWh, BigInt(contract.body.toleranceMWh));
   checkSettlementAmount(BigInt(message.amountMicro), BigInt(message.energyMWh), contract.body);
-  return meteredMWh;
+  return metered;
 }
 
 /** A message for a window already settled: the same message again answers the stored one; another is mv_window_settled. */
 function settledAnswer(stored: FlowObject<MvBody>, message: MvMessage): FlowObject<MvBody> {
-  if (sameTerms(stored.body, message, ['contract', 'meteredMWh', 'reporter', 'transferId', 'leafIndex'])) return stored;
+  if (sameTerms(stored.body, message, ['contract', 'meteredMWh', 'unassignedMWh', 'unassignedSpans', 'reporter', 'transferId', 'leafIndex'])) return stored;
   throw new FlowError('mv_window_settled', `window [${stored.body.window.from}, ${stored.body.window.to}) was settled by another message`);
 }
 
@@ -171,12 +171,15 @@ async function settleMessage(context: ApiContext, contract: FlowObject<P2pContra
   const message = parsedMessage(context, contract, body);
   const earlier = await context.store.flows.get<MvBody>(P2P_MV_KIND, id);
   if (earlier !== null) return { message: settledAnswer(earlier, message), created: false };
-  const meteredMWh = await verifiedAgainstMeters(context, contract, message);
+  const metered = await verifiedAgainstMeters(context, contract, message);
   const transfer = mvTransfer(contract.id, contract.body, message.window, BigInt(message.amountMicro));
   if (transfer !== null) await postTransfers(context, [transfer]);
   const transferId = transfer?.id ?? null;
-  const leafIndex = await appendFlowRecord(context, flowRecordId(P2P_MV_KIND, id), P2P_MV_KIND, mvRecord(contract.id, contract.body, message, { meteredMWh, reporter, transferId }));
-  const stored: MvBody = { contract: contract.id, ...message, meteredMWh: Number(meteredMWh), reporter, transferId, leafIndex };
+  const leafIndex = await appendFlowRecord(context, flowRecordId(P2P_MV_KIND, id), P2P_MV_KIND, mvRecord(contract.id, contract.body, message, { metered, reporter, transferId }));
+  const stored: MvBody = {
+    contract: contract.id, ...message, meteredMWh: Number(metered.energyMWh),
+    unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans, reporter, transferId, leafIndex,
+  };
   const inserted = await insertOrExisting(context, { kind: P2P_MV_KIND, id, ownerPartyId: contract.body.seller, groupKey: contract.id, body: stored });
   return { message: inserted.created ? inserted.object : settledAnswer(inserted.object, message), created: inserted.created };
 }

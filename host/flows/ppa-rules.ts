@@ -8,6 +8,7 @@ import type { SingleTransfer } from '../ledger/types.js';
 import type { FlowBody } from '../store/flow-store.js';
 import type { SettlementWindow } from './contract-windows.js';
 import { energyChargeMicro, formatEnergyPrice } from './energy-money.js';
+import type { WindowEnergy } from './metered-energy.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
 import { formatMinorAmount } from '../currency.js';
 
@@ -36,6 +37,10 @@ export interface DeliveryFigures {
   deliveredMWh: number;
   /** metered − delivered: beyond the contracted volume, not paid. */
   excessMWh: number;
+  /** Export the meters' readings show over the window but the aggregation left unassigned (gaps, spikes): not paid, reported. */
+  unassignedMWh: number;
+  /** How many unassigned spans that is. */
+  unassignedSpans: number;
   /** The window's amount at the PPA price, µ (whole minor units). */
   amountMicro: string;
 }
@@ -81,15 +86,19 @@ export function currentRevision(delivery: PpaDeliveryBody): DeliveryRevision | n
  * already has these figures (a re-run posts nothing).
  */
 export function nextRevision(
-  ppaId: string, ppa: PpaBody, window: SettlementWindow, meteredMWh: bigint, deliveredElsewhereMWh: bigint, current: DeliveryRevision | null,
+  ppaId: string, ppa: PpaBody, window: SettlementWindow, metered: WindowEnergy, deliveredElsewhereMWh: bigint, current: DeliveryRevision | null,
 ): DeliveryRevision | null {
+  const meteredMWh = metered.energyMWh;
   const { deliveredMWh, excessMWh } = cappedDelivery(meteredMWh, BigInt(ppa.volumeMWh), deliveredElsewhereMWh);
-  if (current !== null && BigInt(current.meteredMWh) === meteredMWh && BigInt(current.deliveredMWh) === deliveredMWh) return null;
+  const unchanged = current !== null && BigInt(current.meteredMWh) === meteredMWh && BigInt(current.deliveredMWh) === deliveredMWh
+    && BigInt(current.unassignedMWh ?? 0) === metered.unassignedMWh && (current.unassignedSpans ?? 0) === metered.unassignedSpans;
+  if (unchanged) return null;
   const amountMicro = energyChargeMicro(deliveredMWh, BigInt(ppa.priceMicroPerKWh), ppa.currency);
   const deltaMicro = amountMicro - BigInt(current?.amountMicro ?? '0');
   const revision = (current?.revision ?? 0) + 1;
   return {
     revision, meteredMWh: Number(meteredMWh), deliveredMWh: Number(deliveredMWh), excessMWh: Number(excessMWh),
+    unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans,
     amountMicro: String(amountMicro), deltaMicro: String(deltaMicro),
     transferId: deltaMicro === 0n ? null : `s2:${ppaId}:${window.from}:r${revision}`, leafIndex: null,
   };
@@ -126,6 +135,7 @@ export function deliveryRecord(ppaId: string, ppa: PpaBody, window: SettlementWi
     type: 'delivery', ppa: ppaId, agreementLeaf: ppa.leafIndex, supplier: ppa.supplier, transmission: ppa.transmission,
     window, revision: revision.revision, corrects: correctsLeaf,
     meteredMWh: revision.meteredMWh, deliveredMWh: revision.deliveredMWh, excessMWh: revision.excessMWh,
+    unassignedMWh: revision.unassignedMWh, unassignedSpans: revision.unassignedSpans,
     price: formatEnergyPrice(BigInt(ppa.priceMicroPerKWh)), currency: ppa.currency,
     amount: formatMinorAmount(BigInt(revision.amountMicro), ppa.currency),
     adjustment: formatMinorAmount(BigInt(revision.deltaMicro), ppa.currency),

@@ -11,7 +11,7 @@ import type { FlowObject, FlowReader } from '../store/flow-store.js';
 import { checkWindow, type SettlementWindow } from './contract-windows.js';
 import { FlowError } from './errors.js';
 import { appendFlowRecord, flowRecordId, postTransfers } from './ledger-bridge.js';
-import { meteredEnergyMWh } from './metered-energy.js';
+import { meteredWindowEnergy, type WindowEnergy } from './metered-energy.js';
 import {
   currentRevision, deliveryId, deliveryRecord, nextRevision, PPA_DELIVERY_KIND, PPA_KIND, revisionTransfer,
   type PpaBody, type PpaDeliveryBody,
@@ -28,8 +28,8 @@ const lockOf = (ppaId: string): string => `${PPA_KIND}:${ppaId}`;
 export async function settleDeliveryWindow(context: ApiContext, ppa: FlowObject<PpaBody>, window: SettlementWindow): Promise<SettledWindow> {
   const { period, windowMs, meters } = ppa.body;
   checkWindow({ fromMs: period.from, toMs: period.to, windowMs }, window, context.nowMs());
-  const meteredMWh = await meteredEnergyMWh(context.store.readings, meters, window, 'export');
-  const claimed = await claimRevision(context, ppa, window, meteredMWh);
+  const metered = await meteredWindowEnergy(context.store.readings, meters, window, 'export');
+  const claimed = await claimRevision(context, ppa, window, metered);
   if (claimed.body.pending === null) return { delivery: claimed, posted: false };
   return { delivery: await completeRevision(context, ppa, claimed), posted: true };
 }
@@ -39,7 +39,7 @@ export function listDeliveries(reader: FlowReader, ppaId: string): Promise<Array
   return reader.list<PpaDeliveryBody>(PPA_DELIVERY_KIND, { groupKey: ppaId, limit: FLOW_CONTRACT_WINDOWS_MAX });
 }
 
-async function claimRevision(context: ApiContext, ppa: FlowObject<PpaBody>, window: SettlementWindow, meteredMWh: bigint): Promise<FlowObject<PpaDeliveryBody>> {
+async function claimRevision(context: ApiContext, ppa: FlowObject<PpaBody>, window: SettlementWindow, metered: WindowEnergy): Promise<FlowObject<PpaDeliveryBody>> {
   const id = deliveryId(ppa.id, window);
   return context.store.flows.transact(lockOf(ppa.id), async (transaction) => {
     const deliveries = await listDeliveries(transaction, ppa.id);
@@ -50,7 +50,7 @@ async function claimRevision(context: ApiContext, ppa: FlowObject<PpaBody>, wind
       if (delivery.id !== id) deliveredElsewhereMWh += BigInt(currentRevision(delivery.body)?.deliveredMWh ?? 0);
     }
     const current = existing === null ? null : currentRevision(existing.body);
-    const pending = nextRevision(ppa.id, ppa.body, window, meteredMWh, deliveredElsewhereMWh, current);
+    const pending = nextRevision(ppa.id, ppa.body, window, metered, deliveredElsewhereMWh, current);
     if (existing !== null && pending === null) return existing;
     if (existing !== null) return transaction.update(existing, { ...existing.body, pending }, context.nowMs());
     const body: PpaDeliveryBody = { ppa: ppa.id, window, revisions: [], pending };

@@ -56,6 +56,7 @@ function deliveryView(delivery: FlowObject<PpaDeliveryBody>, currency: string) {
   const current = revisions.at(-1)!;
   return {
     ppa, window, revision: current.revision, meteredMWh: current.meteredMWh, deliveredMWh: current.deliveredMWh, excessMWh: current.excessMWh,
+    unassignedMWh: current.unassignedMWh ?? 0, unassignedSpans: current.unassignedSpans ?? 0,
     amount: formatMinorAmount(BigInt(current.amountMicro), currency), currency,
     transfers: revisions.flatMap((revision) => (revision.transferId === null ? [] : [revision.transferId])),
     leafIndexes: revisions.map((revision) => revision.leafIndex), pendingRevision: pending?.revision ?? null,

@@ -11,6 +11,8 @@ import {
 
 const CHARGE_POINT_ID = 'cp-1';
 const CHARGE_POINT_METER_ID = 'm-cp-1';
+/** The charge point's power, and its meter's rating. */
+const CHARGE_POINT_POWER_W = 22_000;
 const DRIVER_FUNDS = '50.00';
 const BATTERY = { capacityWh: 60_000, stateOfChargePpm: 400_000, maxChargePowerW: 11_000, maxDischargePowerW: 7_000 };
 const DESIRED_ENERGY_WH = 11_000;
@@ -49,9 +51,9 @@ async function publishOffers(world: FlowWorld, startMs: number): Promise<void> {
 
 async function rankedOffers(world: FlowWorld): Promise<RankedOffer[]> {
   const cpo = as(world, CPO_ID);
-  await addFlowMeter(world, CHARGE_POINT_METER_ID, CPO_ID);
+  await addFlowMeter(world, CHARGE_POINT_METER_ID, CPO_ID, CHARGE_POINT_POWER_W);
   await cpo.json('POST', '/v1/ev/charge-points', {
-    id: CHARGE_POINT_ID, meterIds: [CHARGE_POINT_METER_ID], maxPowerW: 22_000, geo: { lat: '52.5200066', lon: '13.404954' },
+    id: CHARGE_POINT_ID, meterIds: [CHARGE_POINT_METER_ID], maxPowerW: CHARGE_POINT_POWER_W, geo: { lat: '52.5200066', lon: '13.404954' },
   });
   const { query } = await cpo.json<{ query: { offers: RankedOffer[] } }>('POST', `/v1/ev/charge-points/${CHARGE_POINT_ID}/offer-queries`, {
     vehicleId: VEHICLE_ID, mode: 'charge', currency: CURRENCY, battery: BATTERY, desiredEnergyWh: DESIRED_ENERGY_WH,

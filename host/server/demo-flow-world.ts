@@ -59,8 +59,9 @@ export async function walletBalance(client: DemoClient, accountId: string): Prom
 /** µ as a currency amount with at least two decimals ("46.76", "0.5125"). */
 export const money = (micro: bigint): string => formatMicro(micro).replace(/0{1,4}$/, '');
 
-export async function addFlowMeter(world: FlowWorld, meterId: string, partyId: string): Promise<void> {
-  await world.operator.json('POST', '/v1/meters', { meterId, gatewayId: world.gateway.gatewayId, partyId });
+/** Provisions a flow's meter; `maxPowerW` is its rating (SPEC §1; the default 250 kW when omitted). */
+export async function addFlowMeter(world: FlowWorld, meterId: string, partyId: string, maxPowerW?: number): Promise<void> {
+  await world.operator.json('POST', '/v1/meters', { meterId, gatewayId: world.gateway.gatewayId, partyId, ...(maxPowerW === undefined ? {} : { maxPowerW }) });
 }
 
 /** One signed batch of the flows' gateway; every frame must be accepted. */

@@ -1,9 +1,11 @@
 // Readings → statements for one batch of accounts: their meters' readings
-// are read in chunks, aggregated (SPEC §2), summed per account and interval,
-// and priced under the account's tariff (SPEC §3). A computation error
+// are read in chunks, aggregated (SPEC §2, each meter at its own rating),
+// summed per account and interval, and priced under the account's tariff
+// (SPEC §3). A computation error
 // (GridsettleError) fails only the accounts it concerns; anything else
 // (the database) is thrown and fails the run.
-import { aggregateColumns, type AggregationOptions, type IntervalColumns } from '../engine/aggregate.js';
+import type { IntervalColumns } from '../engine/aggregate.js';
+import { aggregateRatedColumns, type RatedAggregationOptions } from '../engine/aggregate-rated.js';
 import { priceColumns, type Statement } from '../engine/price.js';
 import { GridsettleError } from '../errors.js';
 import { LEDGER_AMOUNT_MICRO_MAX, READINGS_METERS_PER_CHUNK_MAX } from '../limits.js';
@@ -88,7 +90,7 @@ export interface PricedBatch {
 
 /** Reads, aggregates and prices `accounts` over `grid`; never holds more than one chunk of readings. */
 export async function priceAccounts(
-  readings: Pick<ReadingStore, 'readingsForMeters'>, tariffs: TariffCache, accounts: readonly AccountMeters[], grid: PeriodGrid, aggregation: AggregationOptions,
+  readings: Pick<ReadingStore, 'readingsForMeters'>, tariffs: TariffCache, accounts: readonly AccountMeters[], grid: PeriodGrid, aggregation: RatedAggregationOptions,
 ): Promise<PricedBatch> {
   const intervalsByAccount = new Map(accounts.map((account) => [account.accountId, new AccountIntervals(grid)]));
   const intervalsByMeter = new Map<string, AccountIntervals>();
@@ -108,7 +110,7 @@ export async function priceAccounts(
   for await (const chunk of readings.readingsForMeters(query)) {
     readingCount += chunk.columns.t.length;
     try {
-      addChunk(chunk, aggregateColumns(chunk.columns, aggregation), intervalsByMeter);
+      addChunk(chunk, aggregateRatedColumns(chunk.columns, chunk.maxPowerW, aggregation), intervalsByMeter);
     } catch (error) {
       const failure = computationError(error);
       for (const meterId of chunk.meterIds) chunkErrors.set(accountOfMeter.get(meterId)!, failure);

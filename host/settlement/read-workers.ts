@@ -5,7 +5,7 @@
 // to the ledger. The workers live for one run. A worker that fails a request,
 // throws or exits fails the run: every waiting batch is rejected.
 import { Worker } from 'node:worker_threads';
-import type { ResolvedAggregationOptions } from '../engine/aggregate.js';
+import type { RatedAggregationOptions } from '../engine/aggregate-rated.js';
 import type { AccountMeters } from '../store/settlement-store.js';
 import type { PeriodGrid } from './accumulate.js';
 import type { AccountOutcome, PricedBatch, TariffCache } from './price-accounts.js';
@@ -15,7 +15,7 @@ export interface ReadWorkerRequest {
   /** [tariffId, tariff JSON] of the batch's tariffs. */
   tariffs: Array<[string, string]>;
   grid: PeriodGrid;
-  aggregation: ResolvedAggregationOptions;
+  aggregation: RatedAggregationOptions;
 }
 
 export type ReadWorkerReply =
@@ -53,7 +53,7 @@ export class SettlementReadWorkers {
   }
 
   /** Reads, aggregates and prices one batch on the next free worker. */
-  async price(accounts: readonly AccountMeters[], tariffs: TariffCache, grid: PeriodGrid, aggregation: ResolvedAggregationOptions): Promise<PricedBatch> {
+  async price(accounts: readonly AccountMeters[], tariffs: TariffCache, grid: PeriodGrid, aggregation: RatedAggregationOptions): Promise<PricedBatch> {
     const tariffIds = [...new Set(accounts.map((account) => account.tariffId))];
     const tariffTexts = await Promise.all(tariffIds.map(async (tariffId): Promise<[string, string]> => [tariffId, await tariffs.tariffJson(tariffId)]));
     const reply = await new Promise<ReadWorkerReply>((resolve, reject) => {

@@ -6,7 +6,8 @@
 // row records status, counts and duration as it goes.
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { resolveAggregationOptions, type ResolvedAggregationOptions } from '../engine/aggregate.js';
+import { resolveAggregationOptions } from '../engine/aggregate.js';
+import type { RatedAggregationOptions } from '../engine/aggregate-rated.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
@@ -40,6 +41,7 @@ export interface SettlementRunOptions {
   fromMs: number;
   toMs: number;
   intervalMs?: number;
+  /** A cap on every meter's own power rating (configurable down, never up); default: each meter's rating as provisioned. */
   maxPowerW?: number;
   maxGapMs?: number;
   /** Default: a random UUID. An id that exists is `invalid_input`. */
@@ -129,7 +131,7 @@ interface BatchPricing {
   close(): Promise<void>;
 }
 
-function batchPricing(deps: SettlementDeps, grid: PeriodGrid, aggregation: ResolvedAggregationOptions, workerCount: number): BatchPricing {
+function batchPricing(deps: SettlementDeps, grid: PeriodGrid, aggregation: RatedAggregationOptions, workerCount: number): BatchPricing {
   const tariffs = new TariffCache((tariffId) => deps.settlement.tariffJson(tariffId));
   if (workerCount === 0) {
     return { price: (batch) => priceAccounts(deps.readings, tariffs, batch, grid, aggregation), lookahead: 1, close: async () => undefined };
@@ -187,6 +189,10 @@ async function settleBatch(
 export async function runSettlement(deps: SettlementDeps, options: SettlementRunOptions): Promise<SettlementRunRecord> {
   checkPeriod(options.fromMs, options.toMs);
   const aggregation = resolveAggregationOptions({ intervalMs: options.intervalMs, maxPowerW: options.maxPowerW, maxGapMs: options.maxGapMs });
+  // Each meter is aggregated at its own rating; the run's maxPowerW, when given, only lowers it.
+  const meterAggregation: RatedAggregationOptions = {
+    intervalMs: aggregation.intervalMs, maxGapMs: aggregation.maxGapMs, ...(options.maxPowerW === undefined ? {} : { maxPowerWCap: aggregation.maxPowerW }),
+  };
   const metersPerBatch = checkMetersPerBatch(options.metersPerBatch);
   const readWorkers = checkReadWorkers(options.readWorkers);
   const clock = deps.nowMs ?? Date.now;
@@ -208,7 +214,7 @@ export async function runSettlement(deps: SettlementDeps, options: SettlementRun
   const grid = periodGrid(options.fromMs, options.toMs, aggregation.intervalMs);
   const batches = accountBatches(accounts, metersPerBatch);
   const meterCount = accounts.reduce((sum, account) => sum + account.meterIds.length, 0);
-  const pricing = batchPricing(deps, grid, aggregation, readWorkerCount(deps.readings, readWorkers, meterCount, batches.length));
+  const pricing = batchPricing(deps, grid, meterAggregation, readWorkerCount(deps.readings, readWorkers, meterCount, batches.length));
   try {
     for await (const [batch, priced] of pricedBatches(batches, pricing)) {
       await settleBatch(deps, runId, grid, batch, priced, tally);

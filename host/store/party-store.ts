@@ -48,6 +48,10 @@ export interface OwnedMeter {
   /** The owning party; null for meters provisioned without one (bench, older rows). */
   partyId: string | null;
   accountId: string | null;
+  /** The meter's power rating (SPEC §1 `maxPowerW`, W): the SPIKE bound its readings are aggregated with. */
+  maxPowerW: number;
+  /** The register's reading interval (SPEC §1 `intervalMs` rules), ms. */
+  intervalMs: number;
 }
 
 /** Which rows a list returns: all, or those visible to one party. */

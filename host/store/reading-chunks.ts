@@ -1,8 +1,8 @@
 // Shared by both backends: query validation and chunk assembly for
 // `readingsForMeters`.
 import { endianness } from 'node:os';
-import { READINGS_METERS_PER_CHUNK_DEFAULT, READINGS_METERS_PER_CHUNK_MAX } from '../limits.js';
-import type { ReadingChunk, ReadingsQuery } from './reading-store.js';
+import { INTERVAL_MS_DEFAULT, MAX_POWER_W_DEFAULT, READINGS_METERS_PER_CHUNK_DEFAULT, READINGS_METERS_PER_CHUNK_MAX } from '../limits.js';
+import type { MeterAssignment, ReadingChunk, ReadingsQuery } from './reading-store.js';
 
 export interface ChunkPlan {
   meterChunks: string[][];
@@ -90,10 +90,10 @@ export class ChunkBuilder {
     if (rowCount > this.t.length) this.resize(rowCount);
   }
 
-  finish(meterIds: string[]): ReadingChunk {
+  finish(meterIds: string[], maxPowerW: Uint32Array): ReadingChunk {
     const rowCount = this.rowCount;
     if (rowCount !== this.t.length) this.resize(rowCount);
-    return { meterIds, columns: { meter: this.meter, t: this.t, i: this.i, x: this.x } };
+    return { meterIds, maxPowerW, columns: { meter: this.meter, t: this.t, i: this.i, x: this.x } };
   }
 
   private grow(rowsNeeded: number): void {
@@ -114,4 +114,14 @@ export class ChunkBuilder {
 function grown<Column extends Uint32Array | BigInt64Array>(column: Column, resized: Column): Column {
   (resized as { set(source: Column): void }).set(column.length > resized.length ? column.subarray(0, resized.length) as Column : column);
   return resized;
+}
+
+/** A new meter's ratings, SPEC §1's defaults where not given. */
+export function meterRatingsOf(assignment: MeterAssignment): { maxPowerW: number; intervalMs: number } {
+  return { maxPowerW: assignment.maxPowerW ?? MAX_POWER_W_DEFAULT, intervalMs: assignment.intervalMs ?? INTERVAL_MS_DEFAULT };
+}
+
+/** The chunk's ratings column from the stored ratings by meter id (unknown meters: the default). */
+export function ratingsColumn(meterIds: readonly string[], maxPowerWById: ReadonlyMap<string, number>): Uint32Array {
+  return Uint32Array.from(meterIds, (meterId) => maxPowerWById.get(meterId) ?? MAX_POWER_W_DEFAULT);
 }

@@ -39,6 +39,10 @@ export interface MeterAssignment {
   meterId: string;
   gatewayId: string;
   accountId?: string | null;
+  /** The meter's power rating, W (default MAX_POWER_W_DEFAULT); only `createMeter` sets it. */
+  maxPowerW?: number;
+  /** The register's reading interval, ms (default INTERVAL_MS_DEFAULT); only `createMeter` sets it. */
+  intervalMs?: number;
 }
 
 /** Rows to insert: unique by (meterKey, t) and sorted by it (lock order on PostgreSQL, page locality on SQLite). */
@@ -85,6 +89,8 @@ export interface ReadingsQuery {
 export interface ReadingChunk {
   /** The chunk's meters in ordinal order; `columns.meter[k]` indexes this list. */
   meterIds: string[];
+  /** Each meter's power rating (SPEC §1 `maxPowerW`, W), same order; MAX_POWER_W_DEFAULT for an unknown meter. */
+  maxPowerW: Uint32Array;
   columns: { meter: Uint32Array; t: BigInt64Array; i: BigInt64Array; x: BigInt64Array };
 }
 

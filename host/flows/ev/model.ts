@@ -61,6 +61,8 @@ export interface SessionSettlement {
   energyMWh: number;
   /** Metered energy of the session's channel the aggregation left unassigned (gap, spike): not billed. */
   unassignedMWh: number;
+  /** How many unassigned spans that is (absent on sessions settled before it was recorded). */
+  unassignedSpans?: number;
   /** A statement amount of the session's currency ("5.15"); under an OCPI tariff the charge incl. VAT. */
   amount: string;
   /** null when the amount is zero and nothing moves. */

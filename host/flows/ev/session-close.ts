@@ -9,7 +9,7 @@
 // refused for insufficient funds completes after a top-up.
 import type { ApiContext } from '../../api/context.js';
 import { parseMicro } from '../../decimal.js';
-import { aggregateColumns } from '../../engine/aggregate.js';
+import { aggregateChunk } from '../metered-energy.js';
 import { invalidInput, limitExceeded } from '../../errors.js';
 import { EV_OFFER_SLOT_GRID_MS, EV_SESSION_SPAN_MS_MAX, LEDGER_AMOUNT_MICRO_MAX } from '../../limits.js';
 import type { FlowBody, FlowObject } from '../../store/flow-store.js';
@@ -50,6 +50,7 @@ function checkSameClose(session: SessionBody, close: CloseSessionBody): void {
 interface MeteredEnergy {
   intervals: MeteredIntervals;
   unassignedMWh: bigint;
+  unassignedSpans: number;
 }
 
 /**
@@ -66,10 +67,12 @@ async function meteredEnergy(context: ApiContext, session: SessionBody, chargePo
   if (chunk === undefined || chunk.columns.t.length < 2) {
     throw new FlowError('session_no_readings', `meter ${close.meterId} has fewer than two readings in [${close.startMs}, ${close.endMs}]`);
   }
-  const rows = aggregateColumns(chunk.columns, { intervalMs: EV_OFFER_SLOT_GRID_MS, maxPowerW: chargePoint.maxPowerW });
+  // The meter's own rating, capped by the charge point's: no session draws more than the point delivers.
+  const rows = aggregateChunk(chunk, EV_OFFER_SLOT_GRID_MS, chargePoint.maxPowerW);
   const channel = session.mode === 'charge' ? 'import' : 'export';
-  const unassignedMWh = rows.unassigned.filter((entry) => entry.channel === channel).reduce((sum, entry) => sum + entry.mwh, 0n);
-  return { intervals: { start: rows.start, energyMWh: session.mode === 'charge' ? rows.imp : rows.exp, flags: rows.flags }, unassignedMWh };
+  const unassigned = rows.unassigned.filter((entry) => entry.channel === channel);
+  const unassignedMWh = unassigned.reduce((sum, entry) => sum + entry.mwh, 0n);
+  return { intervals: { start: rows.start, energyMWh: session.mode === 'charge' ? rows.imp : rows.exp, flags: rows.flags }, unassignedMWh, unassignedSpans: unassigned.length };
 }
 
 async function flowBody<T extends FlowBody>(context: ApiContext, kind: string, id: string): Promise<T> {
@@ -95,7 +98,7 @@ async function priceSession(context: ApiContext, session: SessionBody, close: Cl
   const nowMs = context.nowMs();
   const settlement: SessionSettlement = {
     startMs: close.startMs, endMs: close.endMs, meterId: close.meterId,
-    energyMWh: Number(priced.energyMWh), unassignedMWh: Number(metered.unassignedMWh),
+    energyMWh: Number(priced.energyMWh), unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans,
     amount: priced.amount,
     transferId: priced.amountMicro === 0n ? null : sessionTransferId(session.id),
     pricedAtMs: nowMs, leafIndex: null, closedAtMs: null,
@@ -141,7 +144,7 @@ function sessionRecord(session: SessionBody, chargePoint: ChargePointBody): Reco
     session: session.id, offer: session.offerId, chargePoint: session.chargePointId, meter: settlement.meterId,
     vehicle: session.vehicleId, mode: session.mode, currency: session.currency,
     startMs: settlement.startMs, endMs: settlement.endMs, energyMWh: settlement.energyMWh, unassignedMWh: settlement.unassignedMWh,
-    amount: settlement.amount, transfer: settlement.transferId, ts: settlement.endMs, geo: chargePoint.geo,
+    unassignedSpans: settlement.unassignedSpans ?? null, amount: settlement.amount, transfer: settlement.transferId, ts: settlement.endMs, geo: chargePoint.geo,
     driver: session.driverPartyId, supplier: session.supplierPartyId, chargePointOwner: session.chargePointOwnerPartyId, parties,
     ...(settlement.ocpi === undefined ? {} : { ocpi: settlement.ocpi }),
   };

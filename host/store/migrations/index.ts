@@ -9,8 +9,9 @@ import { FLOWS_MIGRATION } from './005-flows.js';
 import { LEDGER_ROWS_MIGRATION } from './006-ledger-rows.js';
 import { KEYS_AND_LISTS_MIGRATION } from './007-keys-and-lists.js';
 import { RECORD_IDS_MIGRATION } from './008-record-ids.js';
+import { METER_RATINGS_MIGRATION } from './009-meter-ratings.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   LEDGER_MIGRATION, READINGS_MIGRATION, PARTIES_MIGRATION, SETTLEMENT_MIGRATION, FLOWS_MIGRATION, LEDGER_ROWS_MIGRATION, KEYS_AND_LISTS_MIGRATION,
-  RECORD_IDS_MIGRATION,
+  RECORD_IDS_MIGRATION, METER_RATINGS_MIGRATION,
 ];

@@ -6,7 +6,7 @@ import {
   rethrowDuplicate, revocationOf, type ApiKeySummary, type GatewaySummary, type KeyRevocation, type ListScope, type NewApiKey,
   type OwnedMeter, type Party, type PartyRole, type PartyStore,
 } from '../party-store.js';
-import { gatewayOf, keyOf, meterOf, partyOf } from '../sqlite/parties.js';
+import { gatewayOf, keyOf, METER_COLUMNS, meterOf, partyOf } from '../sqlite/parties.js';
 
 export class PostgresPartyStore implements PartyStore {
   constructor(private readonly sql: PostgresSql) {}
@@ -75,14 +75,15 @@ export class PostgresPartyStore implements PartyStore {
 
   async createOwnedMeter(meter: OwnedMeter): Promise<void> {
     await rethrowDuplicate(`meter ${meter.meterId}`, () => this.sql.begin(async (transaction) => {
-      await transaction`INSERT INTO meters (id, gateway_id, account_id) VALUES (${meter.meterId}, ${meter.gatewayId}, ${meter.accountId})`;
+      await transaction`INSERT INTO meters (id, gateway_id, account_id, max_power_w, interval_ms)
+        VALUES (${meter.meterId}, ${meter.gatewayId}, ${meter.accountId}, ${meter.maxPowerW}, ${meter.intervalMs})`;
       if (meter.partyId !== null) await transaction`INSERT INTO meter_owners (meter_id, party_id) VALUES (${meter.meterId}, ${meter.partyId})`;
     }));
   }
 
   async meter(meterId: string): Promise<OwnedMeter | null> {
     const [row] = await this.sql`
-      SELECT m.id AS meter_id, m.gateway_id, m.account_id, o.party_id
+      SELECT ${this.sql.unsafe(METER_COLUMNS)}
       FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id WHERE m.id = ${meterId}`;
     return row === undefined ? null : meterOf(row);
   }
@@ -92,7 +93,7 @@ export class PostgresPartyStore implements PartyStore {
       ? this.sql`TRUE`
       : this.sql`(o.party_id = ${scope.partyId} OR m.gateway_id IN (SELECT id FROM gateways WHERE owner_party_id = ${scope.partyId}))`;
     const rows = await this.sql`
-      SELECT m.id AS meter_id, m.gateway_id, m.account_id, o.party_id
+      SELECT ${this.sql.unsafe(METER_COLUMNS)}
       FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id
       WHERE ${visible} AND m.id > ${afterIdOf(page)} COLLATE "C" ORDER BY m.id COLLATE "C" LIMIT ${page.limit}`;
     return rows.map(meterOf);

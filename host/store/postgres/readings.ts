@@ -6,7 +6,7 @@
 // deadlock), and only when some row was not inserted are they read back to
 // classify it.
 import type { PostgresSql } from '../postgres.js';
-import { ChunkBuilder, planChunks } from '../reading-chunks.js';
+import { ChunkBuilder, meterRatingsOf, planChunks, ratingsColumn } from '../reading-chunks.js';
 import { assertGatewaySecret, assertSealingKey, openSealedSecret, sealSecret } from '../secret-seal.js';
 import {
   NO_EXPORT_MWH, READING_CONFLICT, READING_DUPLICATE,
@@ -163,7 +163,8 @@ async function readPostgresChunk(sql: Sql, meterIds: string[], fromMs: bigint, t
       builder.append(Number(ord) - 1, tMs as bigint, importMWh as bigint, (exportMWh as bigint | null) ?? NO_EXPORT_MWH);
     }
   });
-  return builder.finish(meterIds);
+  const ratings = await sql`SELECT id, max_power_w FROM meters WHERE id = ANY(${sql.array(meterIds)}::text[])`;
+  return builder.finish(meterIds, ratingsColumn(meterIds, new Map(ratings.map((row) => [String(row.id), Number(row.max_power_w)]))));
 }
 
 export class PostgresReadingStore implements ReadingStore {
@@ -194,9 +195,10 @@ export class PostgresReadingStore implements ReadingStore {
   }
 
   async createMeter(assignment: MeterAssignment): Promise<number> {
+    const { maxPowerW, intervalMs } = meterRatingsOf(assignment);
     const [row] = await this.sql`
-      INSERT INTO meters (id, gateway_id, account_id)
-      VALUES (${assignment.meterId}, ${assignment.gatewayId}, ${assignment.accountId ?? null}) RETURNING meter_key`;
+      INSERT INTO meters (id, gateway_id, account_id, max_power_w, interval_ms)
+      VALUES (${assignment.meterId}, ${assignment.gatewayId}, ${assignment.accountId ?? null}, ${maxPowerW}, ${intervalMs}) RETURNING meter_key`;
     return Number(row!.meter_key);
   }
 

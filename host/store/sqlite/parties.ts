@@ -12,7 +12,7 @@ import {
 type SqlRow = Record<string, unknown>;
 export type Serialise = <T>(work: () => Promise<T>) => Promise<T>;
 
-const METER_COLUMNS = 'm.id AS meter_id, m.gateway_id, m.account_id, o.party_id';
+export const METER_COLUMNS = 'm.id AS meter_id, m.gateway_id, m.account_id, m.max_power_w, m.interval_ms, o.party_id';
 const KEY_COLUMNS = 'id, party_id, created_at_ms, revoked_at_ms';
 
 function prepareStatements(database: SqliteDatabase) {
@@ -34,7 +34,7 @@ function prepareStatements(database: SqliteDatabase) {
     revokeKey: prepare('UPDATE api_keys SET revoked_at_ms = ? WHERE id = ?'),
     listAllGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways WHERE id > ? ORDER BY id LIMIT ?'),
     listOwnGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways WHERE owner_party_id = ? AND id > ? ORDER BY id LIMIT ?'),
-    insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id) VALUES (?, ?, ?)'),
+    insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id, max_power_w, interval_ms) VALUES (?, ?, ?, ?, ?)'),
     insertOwner: prepare('INSERT INTO meter_owners (meter_id, party_id) VALUES (?, ?)'),
     selectMeter: prepare(`SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id WHERE m.id = ?`),
     listAllMeters: prepare(`SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id WHERE m.id > ? ORDER BY m.id LIMIT ?`),
@@ -67,6 +67,8 @@ export function meterOf(row: SqlRow): OwnedMeter {
     gatewayId: String(row.gateway_id),
     partyId: (row.party_id as string | null) ?? null,
     accountId: (row.account_id as string | null) ?? null,
+    maxPowerW: Number(row.max_power_w),
+    intervalMs: Number(row.interval_ms),
   };
 }
 
@@ -136,7 +138,7 @@ export class SqlitePartyStore implements PartyStore {
   createOwnedMeter(meter: OwnedMeter): Promise<void> {
     return rethrowDuplicate(`meter ${meter.meterId}`, () => this.serialise(async () => {
       this.database.transaction(() => {
-        this.statements.insertMeter.run(meter.meterId, meter.gatewayId, meter.accountId);
+        this.statements.insertMeter.run(meter.meterId, meter.gatewayId, meter.accountId, meter.maxPowerW, meter.intervalMs);
         if (meter.partyId !== null) this.statements.insertOwner.run(meter.meterId, meter.partyId);
       }).immediate();
     }));

@@ -8,7 +8,7 @@
 // row as bigint, so the result is exact either way.
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
-import { READINGS_CHUNK_ROWS_RESERVED_MAX, READINGS_ROWS_PER_QUERY } from '../../limits.js';
+import { MAX_POWER_W_DEFAULT, READINGS_CHUNK_ROWS_RESERVED_MAX, READINGS_ROWS_PER_QUERY } from '../../limits.js';
 import { ChunkBuilder, planChunks } from '../reading-chunks.js';
 import { NO_EXPORT_MWH, type ReadingChunk, type ReadingsQuery } from '../reading-store.js';
 
@@ -22,7 +22,7 @@ interface Page {
 }
 
 export class SqliteReadingScan {
-  private readonly selectMeterKey: Statement<unknown[], unknown>;
+  private readonly selectMeter: Statement<unknown[], Row>;
   private readonly selectJsonPage: Statement<unknown[], Row>;
   private readonly selectExactPage: Statement<unknown[], Row>;
   private readonly selectBefore: Statement<unknown[], Row>;
@@ -30,7 +30,7 @@ export class SqliteReadingScan {
 
   constructor(database: SqliteDatabase) {
     const prepare = (text: string): Statement<unknown[], Row> => database.prepare(text);
-    this.selectMeterKey = database.prepare('SELECT meter_key FROM meters WHERE id = ?').pluck(true);
+    this.selectMeter = prepare('SELECT meter_key, max_power_w FROM meters WHERE id = ?').raw(true);
     this.selectJsonPage = prepare(
       `SELECT json_group_array(t), json_group_array(i), json_group_array(ifnull(x, -1)) FROM (SELECT t, i, x ${PERIOD_PAGE})`,
     ).raw(true);
@@ -52,16 +52,19 @@ export class SqliteReadingScan {
 
   private readChunk(meterIds: string[], fromMs: bigint, toMs: bigint, boundaryReadings: boolean): ReadingChunk {
     const builder = new ChunkBuilder();
+    const maxPowerW = new Uint32Array(meterIds.length).fill(MAX_POWER_W_DEFAULT);
     meterIds.forEach((meterId, meterIndex) => {
-      const meterKey = this.selectMeterKey.get(meterId) as number | undefined;
-      if (meterKey === undefined) return;
+      const meter = this.selectMeter.get(meterId) as [number, number] | undefined;
+      if (meter === undefined) return;
+      const [meterKey, meterMaxPowerW] = meter;
+      maxPowerW[meterIndex] = meterMaxPowerW;
       if (boundaryReadings) appendExactRow(builder, meterIndex, this.selectBefore.get(meterKey, fromMs));
       this.appendPeriod(builder, meterIndex, meterKey, fromMs, toMs);
       if (boundaryReadings) appendExactRow(builder, meterIndex, this.selectAfter.get(meterKey, toMs));
       // Meters of a fleet mostly read alike: size the columns for all of them after the first.
       if (meterIndex === 0) builder.reserve(Math.min(builder.rows * meterIds.length, READINGS_CHUNK_ROWS_RESERVED_MAX));
     });
-    return builder.finish(meterIds);
+    return builder.finish(meterIds, maxPowerW);
   }
 
   private appendPeriod(builder: ChunkBuilder, meterIndex: number, meterKey: number, fromMs: bigint, toMs: bigint): void {

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
 import { INGEST_GROUP_COMMIT_BATCHES_MAX } from '../../limits.js';
+import { meterRatingsOf } from '../reading-chunks.js';
 import { SqliteReadingScan } from './reading-scan.js';
 import { assertGatewaySecret, assertSealingKey, openSealedSecret, sealSecret } from '../secret-seal.js';
 import {
@@ -21,7 +22,7 @@ function prepareStatements(database: SqliteDatabase) {
   return {
     insertGateway: prepare('INSERT INTO gateways (id, secret_sealed, owner_party_id, created_at_ms) VALUES (?, ?, ?, ?)'),
     selectGateway: prepare('SELECT secret_sealed, owner_party_id, created_at_ms FROM gateways WHERE id = ?'),
-    insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id) VALUES (?, ?, ?)'),
+    insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id, max_power_w, interval_ms) VALUES (?, ?, ?, ?, ?)'),
     updateMeter: prepare('UPDATE meters SET gateway_id = ?, account_id = ? WHERE id = ?'),
     selectMeter: prepare('SELECT meter_key, gateway_id, account_id FROM meters WHERE id = ?'),
     insertBatch: prepare(
@@ -130,7 +131,8 @@ export class SqliteReadingStore implements ReadingStore {
 
   createMeter(assignment: MeterAssignment): Promise<number> {
     return this.exclusive(async () => {
-      const result = this.statements.insertMeter.run(assignment.meterId, assignment.gatewayId, assignment.accountId ?? null);
+      const { maxPowerW, intervalMs } = meterRatingsOf(assignment);
+      const result = this.statements.insertMeter.run(assignment.meterId, assignment.gatewayId, assignment.accountId ?? null, maxPowerW, intervalMs);
       return Number(result.lastInsertRowid);
     });
   }
