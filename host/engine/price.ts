@@ -18,6 +18,7 @@ export type {
   BillingPeriod, FlaggedIntervals, IntervalPriceColumns, LineKind, PriceColumnsOptions, PriceInput, Statement,
   StatementLine, StatementTax, Tariff, TariffSchedule, TariffTier, UnassignedEnergy,
 } from '../tariff/types.js';
+import { safeNumber } from '../exact.js';
 
 interface TariffKernelExports {
   priceIntervals(
@@ -69,7 +70,7 @@ export function priceColumns(
   return priceWithKernel(wasmPriceKernel, tariff, period, columns, options);
 }
 
-const TIME_MS_MAX = Number(READING_TIME_MS_MAX_EXCLUSIVE) - 1;
+const TIME_MS_MAX = safeNumber(READING_TIME_MS_MAX_EXCLUSIVE, 'READING_TIME_MS_MAX_EXCLUSIVE') - 1;
 
 // JSON intervals into columns; ranges beyond "a safe integer" are the kernel's checks.
 function intervalColumns(value: unknown): IntervalPriceColumns {

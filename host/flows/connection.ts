@@ -25,6 +25,7 @@ import { FlowError } from './errors.js';
 import { insertOrExisting, recordOnce, sameTerms } from './flow-records.js';
 import { meteredEnergyMWh } from './metered-energy.js';
 import { currencySchema, energyMWhSchema, epochMsSchema, geoSchema, moneySchema } from './schemas.js';
+import { safeNumber } from '../exact.js';
 
 /** Parties that own assets and hold connections. */
 const ASSET_OWNER_ROLES = ['participant', 'supplier'] as const;
@@ -148,7 +149,7 @@ async function newEvent(context: ApiContext, reporter: string, asset: AssetBody,
   const quantityMWh = serviceQuantityMWh(request.quantityMWh, measuredMWh);
   const event: ConnectionEventBody = {
     asset: request.assetId, assetType: asset.type, owner: asset.owner, gcp: gcp.id, attributedTo: attributedPartyOf(asset, gcp.body),
-    quantityMWh: Number(quantityMWh), measured: measuredMWh !== null, from, to, reporter, leafIndex: null, settlement: null,
+    quantityMWh: safeNumber(quantityMWh, 'quantityMWh'), measured: measuredMWh !== null, from, to, reporter, leafIndex: null, settlement: null,
   };
   return { event, gcp: gcp.body };
 }

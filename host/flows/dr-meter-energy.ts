@@ -6,6 +6,7 @@
 import { aggregateColumns } from '../engine/aggregate.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { DR_INTERVAL_MS, type IntervalEnergy } from './dr-baseline.js';
+import { safeNumber } from '../exact.js';
 
 export async function meterIntervals(
   readings: ReadingStore, meterIds: readonly string[], fromMs: number, toMs: number, keep: (startMs: number) => boolean = () => true,
@@ -15,7 +16,7 @@ export async function meterIntervals(
   for await (const chunk of readings.readingsForMeters(query)) {
     const rows = aggregateColumns(chunk.columns, { intervalMs: DR_INTERVAL_MS });
     for (let row = 0; row < rows.start.length; row++) {
-      const startMs = Number(rows.start[row]!);
+      const startMs = safeNumber(rows.start[row]!, 'interval start');
       if (startMs < fromMs || startMs >= toMs || !keep(startMs)) continue;
       byMeter.get(chunk.meterIds[rows.meter[row]!]!)!.set(startMs, { impMWh: rows.imp[row]!, flags: rows.flags[row]! });
     }

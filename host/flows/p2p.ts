@@ -28,6 +28,7 @@ import {
   P2P_CONTRACT_KIND, P2P_MV_KIND, type MvBody, type MvMessage, type P2pContractBody,
 } from './p2p-rules.js';
 import { currencySchema, energyMWhSchema, epochMsSchema, geoSchema, moneySchema } from './schemas.js';
+import { safeNumber } from '../exact.js';
 
 interface NewContractBody {
   id: string;
@@ -176,7 +177,7 @@ async function settleMessage(context: ApiContext, contract: FlowObject<P2pContra
   if (transfer !== null) await postTransfers(context, [transfer]);
   const transferId = transfer?.id ?? null;
   const leafIndex = await appendFlowRecord(context, flowRecordId(P2P_MV_KIND, id), P2P_MV_KIND, mvRecord(contract.id, contract.body, message, { meteredMWh, reporter, transferId }));
-  const stored: MvBody = { contract: contract.id, ...message, meteredMWh: Number(meteredMWh), reporter, transferId, leafIndex };
+  const stored: MvBody = { contract: contract.id, ...message, meteredMWh: safeNumber(meteredMWh, 'meteredMWh'), reporter, transferId, leafIndex };
   const inserted = await insertOrExisting(context, { kind: P2P_MV_KIND, id, ownerPartyId: contract.body.seller, groupKey: contract.id, body: stored });
   return { message: inserted.created ? inserted.object : settledAnswer(inserted.object, message), created: inserted.created };
 }

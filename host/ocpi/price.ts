@@ -4,7 +4,7 @@
 import { currencyExponent } from '../currency.js';
 import { formatMinimal } from '../decimal.js';
 import { GridsettleError, invalidInput } from '../errors.js';
-import { roundHalfEven } from '../exact.js';
+import { roundHalfEven, safeNumber } from '../exact.js';
 import { expectKeys, expectObject } from '../tariff/fields.js';
 import { parseSession } from './cdr.js';
 import { selectComponents } from './elements.js';
@@ -111,7 +111,7 @@ export function priceOcpiCdr(input: OcpiPriceInput): OcpiPriceResult {
     timezoneSource: zone.source,
     totals,
     charge: { ...amountOf(charge), limit, exclVatMinor: formatMinorUnit(charge.exclVatMicro, exponent), inclVatMinor: formatMinorUnit(charge.inclVatMicro, exponent) },
-    quantities: { ...quantitiesAsNumbers(quantities), sessionTimeMs: Number(sessionTimeMs) },
+    quantities: { ...quantitiesAsNumbers(quantities), sessionTimeMs: safeNumber(sessionTimeMs, 'sessionTimeMs') },
     cdr: cdrFields(totals, quantities, sessionTimeMs),
     periods: selected.map((period, index) => periodPrice(period, lines[index]!, costs[index]!)),
     warnings: session.periods[0]!.startMs < session.startMs ? ['periods_outside_start_end_date_time'] : [],
@@ -156,8 +156,8 @@ function periodPrice({ period, startLocal }: PeriodComponents, lines: DimensionL
     lines: lines.map((line, index) => ({
       type: line.dimension,
       unit: UNIT_OF[line.dimension],
-      quantity: Number(line.quantity),
-      billedQuantity: Number(line.billedQuantity),
+      quantity: safeNumber(line.quantity, 'quantity'),
+      billedQuantity: safeNumber(line.billedQuantity, 'billedQuantity'),
       elementIndex: line.component?.elementIndex ?? null,
       price: line.component === null ? null : formatMinimal(line.component.priceMicro, 6),
       vat: line.component?.vatPercentMicro == null ? null : formatMinimal(line.component.vatPercentMicro, 6),

@@ -9,6 +9,7 @@ import {
 } from '../limits.js';
 import { expectArray, expectInteger, expectKeys, expectObject, expectString } from './fields.js';
 import type { CompiledDynamic, CompiledTax, CompiledTier, LineKind } from './types.js';
+import { safeNumber } from '../exact.js';
 
 const LINE_KINDS: readonly LineKind[] = ['energy', 'export', 'demand', 'fixed'];
 
@@ -53,7 +54,7 @@ export function compileDynamic(value: unknown): CompiledDynamic | null {
     const field = `tariff.dynamic[${index}]`;
     const entry = expectObject(entryValue, field);
     expectKeys(entry, ['from', 'price'], field);
-    const fromMs = expectInteger(entry.from, `${field}.from`, 0, Number(READING_TIME_MS_MAX_EXCLUSIVE) - 1);
+    const fromMs = expectInteger(entry.from, `${field}.from`, 0, safeNumber(READING_TIME_MS_MAX_EXCLUSIVE, 'READING_TIME_MS_MAX_EXCLUSIVE') - 1);
     if (index > 0 && fromMs <= dynamic.fromMs[index - 1]!) throw invalidInput(`${field}.from must be after the previous entry's`);
     dynamic.fromMs.push(fromMs);
     dynamic.priceMicroPerKWh.push(compileEnergyPrice(entry.price, `${field}.price`).priceMicroPerKWh);

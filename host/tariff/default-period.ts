@@ -3,6 +3,7 @@
 import { invalidInput } from '../errors.js';
 import { DAY_MS, civilFromDays, daysFromCivil, floorDivide } from './calendar.js';
 import { offsetAtMs } from './timezone.js';
+import { safeNumber } from '../exact.js';
 
 /** UTC instant of local midnight starting `dayNumber` (the first instant after it if a shift skips it). */
 function localMidnightMs(timezone: string, dayNumber: number): number {
@@ -15,7 +16,7 @@ export function defaultBillingPeriod(timezone: string, startMs: BigInt64Array): 
   if (startMs.length === 0) throw invalidInput('period is required when there are no intervals');
   let earliestMs = startMs[0]!;
   for (const value of startMs) if (value < earliestMs) earliestMs = value;
-  const instantMs = Number(earliestMs);
+  const instantMs = safeNumber(earliestMs, 'earliestMs');
   const { year, month } = civilFromDays(floorDivide(instantMs + offsetAtMs(timezone, instantMs), DAY_MS));
   const nextYear = month === 12 ? year + 1 : year;
   const nextMonth = month === 12 ? 1 : month + 1;

@@ -10,6 +10,7 @@ import { slotTable } from './slots.js';
 import { buildStatement } from './statement.js';
 import { PRICE_OK, pricingError } from './status.js';
 import type { CompiledTariff, IntervalPriceColumns, SlotTable, Statement } from './types.js';
+import { safeNumber } from '../exact.js';
 
 /** Sums the parts of every line of one billing period (see kernel-layout.ts). */
 export type PricingKernel = (tariff: CompiledTariff, slots: SlotTable, columns: IntervalPriceColumns) => KernelResult;
@@ -26,7 +27,7 @@ export function priceWithKernel(
   const slots = slotTable(compiled, fromMs, toMs, intervalMs);
   const { status, totals } = kernel(compiled, slots, checkedColumns);
   if (status !== PRICE_OK) {
-    const failedIndex = Number(totals[TOTAL_FAILED_INDEX]);
+    const failedIndex = safeNumber(totals[TOTAL_FAILED_INDEX], 'TOTAL_FAILED_INDEX');
     throw pricingError(status, failedIndex, checkedColumns.start[failedIndex]!);
   }
   return buildStatement({ tariff: compiled, slots, fromMs, toMs, unassigned }, totals);

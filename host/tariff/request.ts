@@ -5,8 +5,9 @@ import { invalidInput } from '../errors.js';
 import { DAY_MS, INTERVAL_MS_DEFAULT, MINUTE_MS, READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
 import { expectInteger, expectKeys, expectObject, expectString } from './fields.js';
 import type { IntervalPriceColumns, UnassignedEnergy } from './types.js';
+import { safeNumber } from '../exact.js';
 
-const TIME_MS_MAX = Number(READING_TIME_MS_MAX_EXCLUSIVE) - 1;
+const TIME_MS_MAX = safeNumber(READING_TIME_MS_MAX_EXCLUSIVE, 'READING_TIME_MS_MAX_EXCLUSIVE') - 1;
 
 export function checkIntervalMs(value: unknown): number {
   if (value === undefined) return INTERVAL_MS_DEFAULT;
