@@ -29,6 +29,11 @@ import {
 } from './dr-store.js';
 import { safeNumber } from '../exact.js';
 
+/** What a window's import costs the appliance: energy × its price, rounded once to the minor unit (SPEC §5 posting rule). */
+export function consumptionAmountMicro(energyMWh: bigint, appliance: ApplianceBody): bigint {
+  return energyPostingAmount(energyMWh, BigInt(appliance.priceMicroPerKWh), minorUnitOf(appliance.currency));
+}
+
 function checkBillingWindow(context: ApiContext, { fromMs, toMs }: WindowBody): void {
   checkGridWindow(fromMs, toMs, 'a billing window');
   if (toMs - fromMs > DR_BILLING_WINDOW_MS_MAX) throw limitExceeded('DR_BILLING_WINDOW_MS_MAX', `a billing window spans at most ${DR_BILLING_WINDOW_MS_MAX} ms`);
@@ -62,7 +67,7 @@ async function openBilling(context: ApiContext, appliance: FlowObject<ApplianceB
   if (existing !== null) return sameWindow(existing, toMs);
   checkNewWindow(appliance.body, fromMs);
   const energyMWh = await windowImportMWh(context.store.readings, appliance.body.meterId, fromMs, toMs);
-  const amountMicro = energyPostingAmount(energyMWh, BigInt(appliance.body.priceMicroPerKWh), minorUnitOf(appliance.body.currency));
+  const amountMicro = consumptionAmountMicro(energyMWh, appliance.body);
   const body: BillingBody = {
     applianceId: appliance.id, fromMs, toMs, energyMWh: safeNumber(energyMWh, 'energyMWh'), amountMicro: String(amountMicro), status: 'unpaid',
     transferId: amountMicro > 0n ? drTransferIds.consumption(appliance.id, fromMs, toMs) : null,

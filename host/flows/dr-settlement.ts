@@ -33,8 +33,13 @@ import { safeNumber } from '../exact.js';
 /** How far a local time can move in UTC between like days (daylight saving shifts are at most an hour). */
 const DST_MARGIN_MS = 2 * 3_600_000;
 
+/** An appliance's reward: achieved energy × the event's reward price, rounded once to the minor unit (SPEC §5 posting rule). */
+export function rewardAmountMicro(achievedMWh: bigint, event: EventBody): bigint {
+  return energyPostingAmount(achievedMWh, BigInt(event.rewardPriceMicroPerKWh), minorUnitOf(event.currency));
+}
+
 function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<ApplianceBody>, measured: MeasuredReduction): SettlementBody {
-  const rewardMicro = energyPostingAmount(measured.achievedMWh, BigInt(event.body.rewardPriceMicroPerKWh), minorUnitOf(event.body.currency));
+  const rewardMicro = rewardAmountMicro(measured.achievedMWh, event.body);
   return {
     eventId: event.id, applianceId: appliance.id, ownerPartyId: appliance.ownerPartyId, meterId: appliance.body.meterId,
     outcome: measured.outcome, likeDays: measured.likeDays.map(isoDateOf),
