@@ -92,8 +92,9 @@ export function boundedCharge(cost: MoneyMicro, tariff: CompiledTariff): { charg
  * lines rounded once, or, where a bound replaced the price, the bound.
  */
 export function chargeInMinorUnits(lines: readonly DimensionLine[], charge: MoneyMicro, limit: PriceLimit, currency: string): { exclVatMinor: string; inclVatMinor: string } {
+  const costs = lines.map(exactLineCost);
   const exact = limit === null
-    ? { exclVat: sumExact(lines.map((line) => exactLineCost(line).exclVat)), inclVat: sumExact(lines.map((line) => exactLineCost(line).inclVat)) }
+    ? { exclVat: sumExact(costs.map((cost) => cost.exclVat)), inclVat: sumExact(costs.map((cost) => cost.inclVat)) }
     : { exclVat: { numerator: charge.exclVatMicro, denominator: 1n }, inclVat: { numerator: charge.inclVatMicro, denominator: 1n } };
   const unit = minorUnitOf(currency);
   return {
