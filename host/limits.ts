@@ -2,6 +2,8 @@
 // down, never up; exceeding one is `limit_exceeded` naming the constant.
 
 export const REGISTER_MWH_MAX_EXCLUSIVE = 2n ** 53n;
+/** The largest integer a JS number holds exactly (2^53 − 1): bigints become numbers only within ± it (exact.ts safeNumber). */
+export const SAFE_INTEGER_MAX = 2n ** 53n - 1n;
 export const READING_TIME_MS_MAX_EXCLUSIVE = 253_402_300_800_000n;
 
 export const DAY_MS = 86_400_000;

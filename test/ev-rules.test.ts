@@ -98,20 +98,19 @@ describe('S1 expected energy: constant power from now, floor(P × Δt / 3600) mW
   });
 });
 
-describe('S1 pricing at an offer: parts rounded half-even to µ, the sum to the minor unit (SPEC §1, §3)', () => {
+describe('S1 pricing at an offer: Σ energy × price rounded once, half to even, to the minor unit (SPEC §5 posting rule)', () => {
   const offer = (currency: string, slots: OfferSlot[]) => ({ id: 'o-1', currency, slots });
 
   it('each interval takes the price of the slot it starts in', () => {
-    // 2.75 kWh × 0.3127 = 859 925 µ; 2.75 kWh × 0.198901 = 546 977.75 → 546 978 µ; Σ 1 406 903 µ → 1.41.
+    // 2.75 kWh × 0.3127 = 859 925 µ; 2.75 kWh × 0.198901 = 546 977.75 µ; Σ 1 406 902.75 µ → 1.41.
     const priced = priceAtOffer(offer('EUR', [slot(0, HOUR_MS, '0.3127'), slot(HOUR_MS, 2 * HOUR_MS, '0.198901')]),
       intervals([[0, 2_750_000n], [HOUR_MS, 2_750_000n]]));
     assert.deepEqual(priced, { energyMWh: 5_500_000n, amountMicro: 1_410_000n, amount: '1.41' });
   });
 
-  it('a µ part exactly half-way rounds to even, both ways', () => {
-    // 2.5 kWh × 0.000001 = 2.5 µ → 2; 1.5 kWh × 0.000001 = 1.5 µ → 2: 4 µ → "0.00".
-    const priced = priceAtOffer(offer('EUR', [slot(0, HOUR_MS, '0.000001')]), intervals([[0, 2_500_000n], [QUARTER_MS, 1_500_000n]]));
-    assert.deepEqual(priced, { energyMWh: 4_000_000n, amountMicro: 0n, amount: '0.00' });
+  it('parts are not rounded to µ first: 50.005 Wh at 0.10 is 5 000.5 µ, more than half a cent → 0.01', () => {
+    const priced = priceAtOffer(offer('EUR', [slot(0, HOUR_MS, '0.1')]), intervals([[0, 25_002n], [QUARTER_MS, 25_003n]]));
+    assert.deepEqual(priced, { energyMWh: 50_005n, amountMicro: 10_000n, amount: '0.01' });
   });
 
   it('the total exactly half a minor unit rounds to even: 1.5 ct → 2 ct, 2.5 ct → 2 ct, 0.5 JPY → 0', () => {

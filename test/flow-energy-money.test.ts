@@ -1,13 +1,11 @@
 // The pieces the metered-contract flows share (docs/flows.md "S2", "S7",
-// "S9"): money for one quantity at one price (a SPEC §3 statement line),
+// "S9"): prices and amounts on the wire (the amounts' rounding is in
+// posting.property.test.ts),
 // periods and settlement windows, geodetic references (SPEC §5).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import fc from 'fast-check';
-import { priceColumns } from '../host/engine/price.js';
-import { formatFixed } from '../host/decimal.js';
 import { GridsettleError } from '../host/errors.js';
-import { energyChargeMicro, formatEnergyPrice, parseEnergyPrice } from '../host/flows/energy-money.js';
+import { formatEnergyPrice, parseEnergyPrice } from '../host/flows/energy-money.js';
 import { formatMinorAmount } from '../host/currency.js';
 import { checkContractPeriod, checkWindow } from '../host/flows/contract-windows.js';
 import { checkGeo } from '../host/flows/contract-guards.js';
@@ -18,31 +16,7 @@ const DAY_2026_MS = Date.UTC(2026, 0, 1);
 
 const codeOf = (code: string) => (error: unknown) => (error instanceof FlowError || error instanceof GridsettleError) && error.code === code;
 
-describe('SPEC §3 amounts for one quantity at one price', () => {
-  it('the energy part is rhe(e × p / 10^6) µ, then half to even to the minor unit', () => {
-    // 7 500 000 × 250 000 / 10^6 = 1 875 000 µ = 187.5 cents → 188 (187 is odd).
-    assert.equal(energyChargeMicro(7_500_000n, 250_000n, 'EUR'), 1_880_000n);
-    // 7 460 000 × 250 000 / 10^6 = 1 865 000 µ = 186.5 cents → 186 (186 is even).
-    assert.equal(energyChargeMicro(7_460_000n, 250_000n, 'EUR'), 1_860_000n);
-    // 1 × 500 000 / 10^6 = 0.5 µ → 0 µ (half to even at µ first) → 0 cents.
-    assert.equal(energyChargeMicro(1n, 500_000n, 'EUR'), 0n);
-    assert.equal(energyChargeMicro(12_345_678n, 85_300n, 'JPY'), 1_000_000n);
-    assert.equal(energyChargeMicro(12_345_678n, 85_300n, 'KWD'), 1_053_000n);
-    assert.equal(energyChargeMicro(0n, 85_300n, 'EUR'), 0n);
-    assert.throws(() => energyChargeMicro(-1n, 85_300n, 'EUR'), RangeError);
-  });
-
-  it('equals the total of a SPEC §3 statement of the same energy in one interval under a flat tariff', () => {
-    const energy = fc.oneof(fc.bigInt(0n, 10_000_000n), fc.bigInt(0n, 2n ** 53n - 1n));
-    const price = fc.oneof(fc.bigInt(0n, 1_000n), fc.bigInt(0n, 100_000_000n));
-    fc.assert(fc.property(energy, price, fc.constantFrom('EUR', 'JPY', 'KWD'), (energyMWh, priceMicro, currency) => {
-      const tariff = { id: 'flat', currency, timezone: 'UTC', energy: [{ price: formatFixed(priceMicro, 6) }] };
-      const columns = { start: BigInt64Array.of(BigInt(DAY_2026_MS)), imp: BigInt64Array.of(energyMWh) };
-      const statement = priceColumns(tariff, { from: DAY_2026_MS, to: DAY_2026_MS + HOUR_MS }, columns);
-      assert.equal(formatMinorAmount(energyChargeMicro(energyMWh, priceMicro, currency), currency), statement.total);
-    }), { numRuns: 300 });
-  });
-
+describe('SPEC §1 contract prices and amounts on the wire', () => {
   it('prices are decimal strings 0 … 100 with at most 6 decimals; amounts print with the currency exponent', () => {
     assert.equal(parseEnergyPrice('0.0853', 'price'), 85_300n);
     for (const bad of ['-0.01', '100.000001', '0.1234567', '.5', 0.5]) assert.throws(() => parseEnergyPrice(bad, 'price'), codeOf('invalid_amount'));

@@ -111,7 +111,7 @@ for (const backend of storeBackends()) {
       assert.equal(postedMicro(await balanceOf(fixture.app, as('participant'), 'wallet:p-participant:EUR')), 40_000_000n);
     });
 
-    it('billing debits the metered window exactly: 1 560 002 mWh × 0.25/kWh = 390 000.5 µ → 390 000 µ; billing it again posts nothing', async () => {
+    it('billing debits the metered window rounded once to the cent: 1 560 002 mWh × 0.25/kWh = 390 000.5 µ = 39.000 05 ct → 0.39; billing it again posts nothing', async () => {
       await ingest(fixture, 1, Object.entries(history).flatMap(([meterId, energies]) => readingsOf(meterId, energies)), clockMs);
       const bill = (fromMs: number, toMs: number, id = 'a1', apiKey = as('supplier')) => call(fixture.app, apiKey, 'POST', `/v1/appliances/${id}/billings`, { fromMs, toMs });
       // 2026-01-06 is like day 0 of dr-m1: 400 000 + 400 001 + 380 000 + 380 001 mWh.
@@ -227,7 +227,7 @@ for (const backend of storeBackends()) {
       assertError(acknowledgeLate, 409, 'signal_expired');
     });
 
-    it('the reduction is measured against the 10-like-day baseline and rewarded exactly to the prepaid balances', async () => {
+    it('the reduction is measured against the 10-like-day baseline and rewarded, rounded once to the cent, to the prepaid balances', async () => {
       const response = await call(fixture.app, as('transmission'), 'POST', '/v1/dr-events/ev-1/settlements');
       assert.equal(response.statusCode, 200, response.body);
       const { event } = response.json() as EventReply;
@@ -238,27 +238,27 @@ for (const backend of storeBackends()) {
         [EVENT_FROM_MS, 400_004, 100_000, 300_004], [EVENT_FROM_MS + 900_000, 400_006, 400_010, 0],
         [EVENT_FROM_MS + 1_800_000, 380_004, 200_000, 180_004], [EVENT_FROM_MS + 2_700_000, 380_006, 380_000, 6],
       ]);
-      // 480 014 mWh × 0.333333/kWh = 160 004.506662 µ → 160 005 µ.
-      assert.deepEqual([a1!.achievedMWh, a1!.reward, a1!.transferId], [480_014, '0.160005', 's10:reward:ev-1:a1']);
+      // 480 014 mWh × 0.333333/kWh = 160 004.506662 µ = 16.000 450 666 2 ct → 0.16, rounded once to the cent (SPEC §5).
+      assert.deepEqual([a1!.achievedMWh, a1!.reward, a1!.transferId], [480_014, '0.160000', 's10:reward:ev-1:a1']);
       // a2: 2025-12-22 replaces the estimated 2025-12-29; baselines 300 004, 300 008 (300 007.5 → even), 300 004, 300 004 against 0.
       assert.deepEqual(a2!.likeDays, A2_LIKE_DAYS);
       assert.deepEqual(a2!.intervals.map((row) => row.achievedMWh), [300_004, 300_008, 300_004, 300_004]);
-      // 1 200 020 mWh × 0.333333/kWh = 400 006.26666 µ → 400 006 µ.
-      assert.deepEqual([a2!.achievedMWh, a2!.reward], [1_200_020, '0.400006']);
+      // 1 200 020 mWh × 0.333333/kWh = 400 006.26666 µ = 40.000 626 666 ct → 0.40.
+      assert.deepEqual([a2!.achievedMWh, a2!.reward], [1_200_020, '0.400000']);
       assert.deepEqual([a3!.outcome, a3!.likeDays, a3!.reward, a3!.transferId], ['insufficient_history', A3_LIKE_DAYS, '0.000000', null]);
-      assert.deepEqual([event.status, event.totalReward], ['settled', '0.560011']);
-      assert.deepEqual([await applianceBalance('a1'), await applianceBalance('a2'), await applianceBalance('a3')], [9_770_005n, 10_400_006n, 910_000n]);
-      assert.equal(postedMicro(await balanceOf(fixture.app, as('transmission'), 'wallet:p-transmission:EUR')), 5_500_000n - 560_011n);
+      assert.deepEqual([event.status, event.totalReward], ['settled', '0.560000']);
+      assert.deepEqual([await applianceBalance('a1'), await applianceBalance('a2'), await applianceBalance('a3')], [9_770_000n, 10_400_000n, 910_000n]);
+      assert.equal(postedMicro(await balanceOf(fixture.app, as('transmission'), 'wallet:p-transmission:EUR')), 5_500_000n - 560_000n);
     });
 
     it('settling again posts nothing; the settlement records are proven to their owners; the ledger verifies and balances', async () => {
       const again = await call(fixture.app, as('operator'), 'POST', '/v1/dr-events/ev-1/settlements');
       assert.equal(again.statusCode, 200);
-      assert.equal(await applianceBalance('a1'), 9_770_005n);
+      assert.equal(await applianceBalance('a1'), 9_770_000n);
       const { event } = again.json() as EventReply;
       const record = await assertRecordProven(fixture, as('participant'), event.settlements[0]!.recordLeafIndex);
       assert.equal(record.record, 'dr-settlement');
-      assert.deepEqual([(record.body as { parties: string[] }).parties, (record.body as { reward: string }).reward], [['p-participant', 'p-transmission'], '0.160005']);
+      assert.deepEqual([(record.body as { parties: string[] }).parties, (record.body as { reward: string }).reward], [['p-participant', 'p-transmission'], '0.160000']);
       const neighbours = await assertRecordProven(fixture, neighbour, event.settlements[2]!.recordLeafIndex);
       assert.deepEqual((neighbours.body as { geo: unknown }).geo, { lat: '52.5200066', lon: '13.404954' });
       assertError(await call(fixture.app, neighbour, 'GET', `/v1/ledger/leaves/${event.settlements[0]!.recordLeafIndex}`), 404, 'not_found');

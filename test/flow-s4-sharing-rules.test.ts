@@ -30,27 +30,31 @@ describe('S4 (SPEC §4): who pays whom', () => {
     assert.equal(input.price, '0.31');
   });
 
-  it('the beneficiary pays the compensation into the clearing account; the clearing account pays each occupant its share', () => {
-    const { collect, shares } = sharingTransfers('ev', REQUEST, result('0.000007', ['0.000004', '0.000002', '0.000001']), 'clr');
+  it('the beneficiary pays the compensation into the clearing account; the clearing account pays each occupant its largest-remainder share', () => {
+    // 7 µ by weights 2 : 1 : 1 is 3.5, 1.75, 1.75: floors 3, 1, 1; the 2 µ left go to the remainders 3 and 3 (indexes 1, 2).
+    const { collect, shares } = sharingTransfers('ev', REQUEST, result('0.000007', ['0.000003', '0.000002', '0.000002']), 'clr');
     assert.deepEqual([collect!.id, collect!.debit, collect!.credit, collect!.amountMicro], ['s4:ev:collect', 'wallet:ben:EUR', 'clr', 7n]);
     assert.deepEqual(
       shares.map((transfer) => [transfer.id, transfer.debit, transfer.credit, transfer.amountMicro, transfer.refs]),
       [
-        ['s4:ev:0', 'clr', 'wallet:a:EUR', 4n, ['s4:ev:collect']],
+        ['s4:ev:0', 'clr', 'wallet:a:EUR', 3n, ['s4:ev:collect']],
         ['s4:ev:1', 'clr', 'wallet:b:EUR', 2n, ['s4:ev:collect']],
-        ['s4:ev:2', 'clr', 'wallet:a:EUR', 1n, ['s4:ev:collect']],
+        ['s4:ev:2', 'clr', 'wallet:a:EUR', 2n, ['s4:ev:collect']],
       ],
     );
     assert.equal(collect!.amountMicro, shares.reduce((sum, transfer) => sum + transfer.amountMicro, 0n));
   });
 
   it('a share of 0 µ gets no transfer (the ledger moves positive amounts only) and the other ids keep their occupant index', () => {
-    const { shares } = sharingTransfers('ev', REQUEST, result('0.000002', ['0.000001', '0.000000', '0.000001']), 'clr');
-    assert.deepEqual(shares.map((transfer) => transfer.id), ['s4:ev:0', 's4:ev:2']);
+    // 1 µ by weights 1 : 1 : 2: the one µ goes to the largest remainder, occupant 2.
+    const request = { ...REQUEST, occupants: [{ partyId: 'a', share: 1 }, { partyId: 'b', share: 1 }, { partyId: 'c', share: 2 }] };
+    const { sharesMicro, shares } = sharingTransfers('ev', request, result('0.000001', ['0.000000', '0.000000', '0.000001']), 'clr');
+    assert.deepEqual(sharesMicro, [0n, 0n, 1n]);
+    assert.deepEqual(shares.map((transfer) => transfer.id), ['s4:ev:2']);
   });
 
   it('a compensation of 0 µ moves nothing', () => {
-    assert.deepEqual(sharingTransfers('ev', REQUEST, result('0.000000', ['0.000000', '0.000000', '0.000000']), 'clr'), { collect: null, shares: [] });
+    assert.deepEqual(sharingTransfers('ev', REQUEST, result('0.000000', ['0.000000', '0.000000', '0.000000']), 'clr'), { sharesMicro: [0n, 0n, 0n], collect: null, shares: [] });
   });
 
   it('the clearing account is prepaid-flagged: it can never pay out more than it collected', () => {

@@ -41,9 +41,10 @@ for (const backend of storeBackends()) {
       assert.equal(postedMicro(await balanceOf(fixture.app, fixture.as('participant'), wallet)), 26_500_000n);
     });
 
-    it('bad input: a 7-decimal amount is invalid_amount, zero is invalid_amount, an unknown currency is invalid_input', async () => {
+    it('bad input: a 7-decimal amount, a fraction of a cent (SPEC §5: paid in minor units) and zero are invalid_amount, an unknown currency is invalid_input', async () => {
       const top = (amount: string) => call(fixture.app, fixture.as('operator'), 'POST', `/v1/wallets/${wallet}/top-ups`, { id: 'tu-bad', amount, ts: NOW_MS });
       assertError(await top('0.0000001'), 400, 'invalid_amount');
+      assertError(await top('0.005'), 400, 'invalid_amount');
       assertError(await top('0'), 400, 'invalid_amount');
       assertError(await call(fixture.app, fixture.as('supplier'), 'POST', '/v1/wallets', { currency: 'XYZ' }), 400, 'invalid_input');
     });

@@ -6,6 +6,7 @@ import { CONTENT_TYPE_BY_FORMAT, encodeColumnarBatch, encodeRowBatch, type Gatew
 import type { BodyFormat } from '../host/ingest/parse-body.js';
 import { INGEST_CLOCK_SKEW_MS, READING_TIME_MS_MAX_EXCLUSIVE, REGISTER_MWH_MAX_EXCLUSIVE } from '../host/limits.js';
 import { signBatch } from '../host/ingest/signature.js';
+import { GridsettleError } from '../host/errors.js';
 import { NOW_MS } from './ingest-helpers.js';
 
 const DOC_COLUMNAR_EXAMPLE_HEX =
@@ -118,9 +119,10 @@ describe('SPEC §6 gateway encoders', () => {
     assert.equal(Buffer.from(withoutExport).includes(Buffer.from([0xa1, 0x78])), false); // the key "x"
   });
 
-  it('refuses what the wire cannot carry exactly', () => {
+  it('refuses what the wire cannot carry exactly (JSON: beyond a safe integer is limit_exceeded, SAFE_INTEGER_MAX)', () => {
     assert.throws(() => encodeColumnarBatch({ seq: 1, frames: [{ m: 'a', t: 1, i: 2n ** 63n }] }), RangeError);
-    assert.throws(() => encodeRowBatch({ seq: 1, frames: [{ m: 'a', t: 1, i: 2n ** 53n }] }, 'json'), RangeError);
+    assert.throws(() => encodeRowBatch({ seq: 1, frames: [{ m: 'a', t: 1, i: 2n ** 53n }] }, 'json'),
+      (error: unknown) => error instanceof GridsettleError && error.code === 'limit_exceeded' && error.message.startsWith('SAFE_INTEGER_MAX'));
     assert.throws(() => encodeColumnarBatch({ seq: 1, frames: [{ m: 'a', t: 1, i: 1 }] }, { format: 'json', integers: 'bin' }), TypeError);
   });
 });

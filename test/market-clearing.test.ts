@@ -18,7 +18,6 @@ const WORKED = [
   order('S1', 'sell', 'south', 25n, 120_000n), order('S2', 'sell', 'north', 20n, 200_000n), order('S3', 'sell', 'south', 30n, 270_000n),
 ];
 const OPEN = new Map<string, ZoneLimits>([['north', { exportLimitMWh: 10n ** 15n, importLimitMWh: 10n ** 15n }], ['south', { exportLimitMWh: 10n ** 15n, importLimitMWh: 10n ** 15n }]]);
-const CENT = 10_000n; // µ per cent
 
 describe('S6 uniform-price double auction', () => {
   it('worked example: 45 kWh trade at the midpoint 0.225 of the marginal bid 0.25 and offer 0.20', () => {
@@ -45,9 +44,9 @@ describe('S6 uniform-price double auction', () => {
   });
 
   it('a fill costs energy × price rounded once, half to even, to the minor unit; a seller is paid (negative cost)', () => {
-    assert.equal(fillCostMicro('buy', 15n * KWH, 225_000n, CENT), 3_380_000n); // 3.375 → 3.38
-    assert.equal(fillCostMicro('sell', 25n * KWH, 225_000n, CENT), -5_620_000n); // 5.625 → 5.62
-    assert.equal(fillCostMicro('buy', 1n * KWH, -100_000n, CENT), -100_000n); // a negative price pays the buyer
+    assert.equal(fillCostMicro('buy', 15n * KWH, 225_000n, 'EUR'), 3_380_000n); // 3.375 → 3.38
+    assert.equal(fillCostMicro('sell', 25n * KWH, 225_000n, 'EUR'), -5_620_000n); // 5.625 → 5.62
+    assert.equal(fillCostMicro('buy', 1n * KWH, -100_000n, 'EUR'), -100_000n); // a negative price pays the buyer
   });
 });
 

@@ -192,6 +192,13 @@ describe('money: each line rounded half to even to the µ once; VAT from the exa
     assert.equal(priceIn(tariff([element([component('ENERGY', 0.125)])]), session).charge.exclVatMinor, '0.01');
     assert.equal(priceIn(tariff([element([component('ENERGY', 25)])], { currency: 'JPY' }), session).charge.exclVatMinor, '2');
   });
+
+  it('the charge in minor units is the exact cost rounded once (SPEC §5), not the µ line rounded again', () => {
+    // 50.005 Wh × 0.10 = 5 000.5 µ: the µ line is 5 000 µ (half to even), the charge 0.01 (more than half a cent).
+    const session = cdr([period('2026-01-05T10:00:00Z', { ENERGY: 0.050005 })], '2026-01-05T11:00:00Z', { currency: undefined });
+    const result = priceIn(tariff([element([component('ENERGY', 0.1)])]), session);
+    assert.deepEqual([result.charge.exclVat, result.charge.exclVatMinor, result.charge.inclVatMinor], ['0.005000', '0.01', '0.01']);
+  });
 });
 
 describe('min_price / max_price bound the charge, not the CDR totals', () => {

@@ -4,8 +4,9 @@
 import { READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
 import { BILLING_ACCOUNT_ID_LENGTH_MAX } from '../settlement/settlement-limits.js';
 import { idSchema } from './schemas.js';
+import { safeNumber } from '../exact.js';
 
-const timeMsSchema = { type: 'integer', minimum: 0, maximum: Number(READING_TIME_MS_MAX_EXCLUSIVE) } as const;
+const timeMsSchema = { type: 'integer', minimum: 0, maximum: safeNumber(READING_TIME_MS_MAX_EXCLUSIVE, 'READING_TIME_MS_MAX_EXCLUSIVE') } as const;
 /** Billing account ids: URL-safe, without '#' (reserved in ledger ids). */
 export const billingAccountIdSchema = { ...idSchema, maxLength: BILLING_ACCOUNT_ID_LENGTH_MAX } as const;
 

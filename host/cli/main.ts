@@ -3,6 +3,7 @@
 // JSON on stdout; bad input exits 2 with {error: {code, message}} on stderr.
 import { readFileSync } from 'node:fs';
 import { GridsettleError } from '../errors.js';
+import { safeNumber } from '../exact.js';
 import { aggregate } from '../engine/aggregate.js';
 import { price } from '../engine/price.js';
 import { shareCompensation } from '../engine/share.js';
@@ -69,9 +70,7 @@ function parseJson(text: string): unknown {
 
 /** The library gives µ figures as bigints; its limits keep them safe integers, which JSON carries as numbers. */
 function bigintAsNumber(_key: string, value: unknown): unknown {
-  if (typeof value !== 'bigint') return value;
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${value} is not a safe integer`);
-  return Number(value);
+  return typeof value === 'bigint' ? safeNumber(value, 'an output figure') : value;
 }
 
 function fail(exitCode: number, code: string, message: string): void {

@@ -9,6 +9,7 @@ import {
   AGGREGATION_READINGS_MAX, AGGREGATION_ROWS_MAX, AGGREGATION_UNASSIGNED_MAX, MAX_GAP_MS_DEFAULT, MAX_GAP_MS_MAX,
   MAX_GAP_MS_MIN, MAX_POWER_W_DEFAULT, MAX_POWER_W_MAX, MAX_POWER_W_MIN, READING_TIME_MS_MAX_EXCLUSIVE,
 } from '../limits.js';
+import { safeNumber } from '../exact.js';
 
 export interface AggregationOptions {
   intervalMs?: number;
@@ -131,7 +132,7 @@ function aggregateDescribed(
       slots.set([readingCount, ...inputSlots, ...optionSlots(options), ...outputSlots].map(BigInt));
       const status = (kernels().aggregateIntervals as (block: number) => number)(paramsPtr);
       if (status === kernelConstant('AGGREGATE_OK')) return readOutput(arena, slots, outputSlots);
-      if (status !== kernelConstant('AGGREGATE_CAPACITY')) throw kernelError(status, Number(slots[SLOT_ERROR_INDEX]), describe);
+      if (status !== kernelConstant('AGGREGATE_CAPACITY')) throw kernelError(status, safeNumber(slots[SLOT_ERROR_INDEX], 'SLOT_ERROR_INDEX'), describe);
       if (attempt > 0) throw new Error('aggregateIntervals: capacity still short after resizing');
       capacities = {
         rows: neededCapacity(slots[SLOT_ROW_COUNT], capacities.rows, 'AGGREGATION_ROWS_MAX', AGGREGATION_ROWS_MAX),
@@ -162,7 +163,7 @@ export function aggregationMemoryBytes(readingCount: number, hasExport: boolean,
 
 function neededCapacity(needed: bigint, current: number, limitName: string, limit: number): number {
   if (needed > BigInt(limit)) throw limitExceeded(limitName, `the readings produce ${needed} outputs, more than ${limit}`);
-  return Math.max(Number(needed), current);
+  return Math.max(safeNumber(needed, 'needed'), current);
 }
 
 function checkColumnShapes(columns: ReadingColumns): number {
@@ -212,7 +213,7 @@ function reserveEntryColumns(arena: Arena, entries: number): number[] {
 
 // Copies (slice) the results out: the next call reuses this memory.
 function readOutput(arena: Arena, slots: BigInt64Array, outputSlots: number[]): IntervalColumns {
-  const rowCount = Number(slots[SLOT_ROW_COUNT]);
+  const rowCount = safeNumber(slots[SLOT_ROW_COUNT], 'SLOT_ROW_COUNT');
   const [, meterPtr, startPtr, importPtr, exportPtr, flagsPtr] = outputSlots as [number, number, number, number, number, number];
   const entrySlots = outputSlots.slice(10, 16) as [number, number, number, number, number, number];
   return {
@@ -221,7 +222,7 @@ function readOutput(arena: Arena, slots: BigInt64Array, outputSlots: number[]): 
     imp: arena.i64(importPtr, rowCount).slice(),
     exp: arena.i64(exportPtr, rowCount).slice(),
     flags: arena.u8(flagsPtr, rowCount).slice(),
-    unassigned: readEntries(arena, Number(slots[SLOT_UNASSIGNED_COUNT]), entrySlots),
+    unassigned: readEntries(arena, safeNumber(slots[SLOT_UNASSIGNED_COUNT], 'SLOT_UNASSIGNED_COUNT'), entrySlots),
   };
 }
 
@@ -316,18 +317,18 @@ function toJson(result: IntervalColumns, meterIds: string[]): AggregateOutput {
   for (let row = 0; row < result.meter.length; row++) {
     intervals.push({
       m: meterIds[result.meter[row]!]!,
-      start: Number(result.start[row]),
-      imp: Number(result.imp[row]),
-      exp: Number(result.exp[row]),
+      start: safeNumber(result.start[row]!, 'interval start'),
+      imp: safeNumber(result.imp[row]!, 'interval import'),
+      exp: safeNumber(result.exp[row]!, 'interval export'),
       flags: result.flags[row]!,
     });
   }
   const unassigned = result.unassigned.map((entry) => ({
     m: meterIds[entry.meter]!,
     channel: entry.channel,
-    from: Number(entry.from),
-    to: Number(entry.to),
-    mwh: Number(entry.mwh),
+    from: safeNumber(entry.from, 'from'),
+    to: safeNumber(entry.to, 'to'),
+    mwh: safeNumber(entry.mwh, 'mwh'),
     reason: entry.reason,
   }));
   return { intervals, unassigned };

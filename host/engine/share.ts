@@ -11,7 +11,7 @@
 // that is malformed or outside 0 … 100 → `invalid_amount`.
 import { formatMicro, parseMicro } from '../decimal.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../errors.js';
-import { roundHalfEven } from '../exact.js';
+import { roundHalfEven, safeNumber } from '../exact.js';
 import * as limits from '../limits.js';
 import { Arena, kernelConstant, kernels, withKernelMemory } from './wasm.js';
 
@@ -286,10 +286,10 @@ export function shareCompensation(input: unknown): ShareOutput {
     () => '',
   );
   return {
-    avgPowerMilliW: Number(results.avgPowerMilliW[0]),
-    cRatePpm: Number(results.cRatePpm[0]),
-    dodPpm: Number(results.dodPpm[0]),
-    weightPpm: Number(results.weightPpm[0]),
+    avgPowerMilliW: safeNumber(results.avgPowerMilliW[0], 'avgPowerMilliW'),
+    cRatePpm: safeNumber(results.cRatePpm[0], 'cRatePpm'),
+    dodPpm: safeNumber(results.dodPpm[0], 'dodPpm'),
+    weightPpm: safeNumber(results.weightPpm[0], 'weightPpm'),
     base: formatMicro(results.base[0]!),
     compensation: formatMicro(results.compensation[0]!),
     shares: occupants.map((occupant, index) => ({ id: occupant.id, amount: formatMicro(results.occupantAmount[index]!) })),

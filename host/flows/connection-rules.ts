@@ -3,12 +3,13 @@
 // mWh; measured from its own meter's import when it has one). The event is
 // attributed to an account: a mobile asset's to the grid connection point it
 // names (the point's holder), any other asset's to its owner (SPEC §8 S9).
-// Settled like energy: the quantity at the point's price, rounded as a
-// statement line, paid by the attributed account to the point's network operator.
+// Settled like energy: the quantity at the point's price, rounded once to
+// the minor unit (SPEC §5 posting rule), paid by the attributed account to the point's network operator.
 import { invalidInput } from '../errors.js';
 import type { SingleTransfer } from '../ledger/types.js';
 import type { FlowBody } from '../store/flow-store.js';
-import { energyChargeMicro, formatEnergyPrice } from './energy-money.js';
+import { energyPostingAmount, minorUnitOf } from '../ledger/posting.js';
+import { formatEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
 import type { Geo } from './contract-guards.js';
@@ -115,9 +116,9 @@ export function connectionRecord(eventId: string, event: ConnectionEventBody, gc
   };
 }
 
-/** The event's amount in µ: its quantity at the point's price, rounded as a statement line. */
+/** The event's amount in µ: its quantity at the point's price, rounded once to the minor unit (SPEC §5 posting rule). */
 export function serviceAmountMicro(event: ConnectionEventBody, gcp: GcpBody): bigint {
-  return energyChargeMicro(BigInt(event.quantityMWh), BigInt(gcp.priceMicroPerKWh), gcp.currency);
+  return energyPostingAmount(BigInt(event.quantityMWh), BigInt(gcp.priceMicroPerKWh), minorUnitOf(gcp.currency));
 }
 
 /** The attributed account pays the point's network operator; null for a zero amount. */

@@ -25,6 +25,7 @@ import { FlowError } from './errors.js';
 import { insertOrExisting, recordOnce, sameTerms } from './flow-records.js';
 import { meteredWindowEnergy } from './metered-energy.js';
 import { currencySchema, energyMWhSchema, epochMsSchema, geoSchema, moneySchema } from './schemas.js';
+import { safeNumber } from '../exact.js';
 
 /** Parties that own assets and hold connections. */
 const ASSET_OWNER_ROLES = ['participant', 'supplier'] as const;
@@ -148,8 +149,8 @@ async function newEvent(context: ApiContext, reporter: string, asset: AssetBody,
   const quantityMWh = serviceQuantityMWh(request.quantityMWh, metered?.energyMWh ?? null);
   const event: ConnectionEventBody = {
     asset: request.assetId, assetType: asset.type, owner: asset.owner, gcp: gcp.id, attributedTo: attributedPartyOf(asset, gcp.body),
-    quantityMWh: Number(quantityMWh), measured: metered !== null,
-    unassignedMWh: metered === null ? null : Number(metered.unassignedMWh), unassignedSpans: metered?.unassignedSpans ?? null, from, to, reporter, leafIndex: null, settlement: null,
+    quantityMWh: safeNumber(quantityMWh, 'quantityMWh'), measured: metered !== null,
+    unassignedMWh: metered === null ? null : safeNumber(metered.unassignedMWh, 'unassignedMWh'), unassignedSpans: metered?.unassignedSpans ?? null, from, to, reporter, leafIndex: null, settlement: null,
   };
   return { event, gcp: gcp.body };
 }

@@ -4,9 +4,8 @@
 // the receiver's import, paid at the agreed price; the rest of the sender's
 // export is loss.
 import { invalidInput, limitExceeded } from '../errors.js';
-import { roundHalfEven } from '../exact.js';
 import { D2D_WINDOW_MS_MAX, MINUTE_MS } from '../limits.js';
-import { microPerMinorUnit } from '../currency.js';
+import { energyPostingAmount, minorUnitOf } from '../ledger/posting.js';
 
 export const D2D_KIND = 's8-d2d-transfer';
 export const D2D_RECORD = 'd2d-transfer';
@@ -43,15 +42,13 @@ export interface D2DFigures {
   lossMWh: bigint;
   /** received − delivered: import beyond the sender's export, physically impossible; flagged, not paid for. */
   excessReceivedMWh: bigint;
-  /** rhe(delivered × price / 10^6) rounded once, half to even, to the currency's minor unit. */
+  /** delivered × price / 10^6 µ, rounded once, half to even, to the currency's minor unit (SPEC §5 posting rule). */
   amountMicro: bigint;
 }
 
 export function d2dFigures(sentMWh: bigint, receivedMWh: bigint, priceMicroPerKWh: bigint, currency: string): D2DFigures {
   const deliveredMWh = sentMWh < receivedMWh ? sentMWh : receivedMWh;
-  const unitMicro = microPerMinorUnit(currency);
-  // mWh × µ/kWh / 10^6 is µ; divided by the minor unit's µ as well, so that it is rounded once.
-  const amountMicro = roundHalfEven(deliveredMWh * priceMicroPerKWh, 1_000_000n * unitMicro) * unitMicro;
+  const amountMicro = energyPostingAmount(deliveredMWh, priceMicroPerKWh, minorUnitOf(currency));
   return {
     sentMWh, receivedMWh, deliveredMWh, lossMWh: sentMWh - deliveredMWh, excessReceivedMWh: receivedMWh - deliveredMWh, amountMicro,
   };

@@ -21,6 +21,7 @@ import {
 import { D2D_KIND, D2D_RECORD, checkWindow, d2dFigures, d2dTransferId, type D2DStatus } from './d2d-rules.js';
 import { meterWindow } from './d2d-metering.js';
 import { recordOnce } from './flow-records.js';
+import { safeNumber } from '../exact.js';
 
 interface D2DRequest extends FlowBody {
   senderMeterId: string;
@@ -143,8 +144,8 @@ async function meterOnce(context: ApiContext, transfer: D2DTransfer): Promise<D2
   const window = await meterWindow(context.store.readings, request.senderMeterId, request.receiverMeterId, request.fromMs, request.toMs);
   const figures = d2dFigures(window.sentMWh, window.receivedMWh, BigInt(request.priceMicroPerKWh), request.currency);
   const metered: MeteredFigures = {
-    sentMWh: Number(figures.sentMWh), receivedMWh: Number(figures.receivedMWh), deliveredMWh: Number(figures.deliveredMWh),
-    lossMWh: Number(figures.lossMWh), excessReceivedMWh: Number(figures.excessReceivedMWh),
+    sentMWh: safeNumber(figures.sentMWh, 'sentMWh'), receivedMWh: safeNumber(figures.receivedMWh, 'receivedMWh'), deliveredMWh: safeNumber(figures.deliveredMWh, 'deliveredMWh'),
+    lossMWh: safeNumber(figures.lossMWh, 'lossMWh'), excessReceivedMWh: safeNumber(figures.excessReceivedMWh, 'excessReceivedMWh'),
     senderFlags: window.senderFlags, receiverFlags: window.receiverFlags, amountMicro: String(figures.amountMicro),
     senderUnassignedMWh: Number(window.senderUnassigned.unassignedMWh), senderUnassignedSpans: window.senderUnassigned.unassignedSpans,
     receiverUnassignedMWh: Number(window.receiverUnassigned.unassignedMWh), receiverUnassignedSpans: window.receiverUnassigned.unassignedSpans,

@@ -5,6 +5,7 @@
 // power, and independent of input order (ties go to the bytewise-lower id).
 import { invalidInput } from '../errors.js';
 import { FlowError } from './errors.js';
+import { safeNumber } from '../exact.js';
 
 export interface FlexibleAppliance {
   id: string;
@@ -63,5 +64,5 @@ export function allocateReduction(targetW: number, appliances: readonly Flexible
     rows[index]!.shareW += 1n;
     leftoverW -= 1n;
   }
-  return rows.map((row) => ({ id: row.id, reductionW: Number(row.shareW) }));
+  return rows.map((row) => ({ id: row.id, reductionW: safeNumber(row.shareW, 'shareW') }));
 }

@@ -15,7 +15,8 @@ import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.
 import { currencyExponent } from '../currency.js';
 import { parseMicro } from '../decimal.js';
 import { AccountFlags } from '../ledger/types.js';
-import { ENERGY_PRICE_MICRO_MAX, LEDGER_AMOUNT_MICRO_MAX } from '../limits.js';
+import { ENERGY_PRICE_MICRO_MAX } from '../limits.js';
+import { parseMinorAmount } from './flow-steps.js';
 import type { Party } from '../store/party-store.js';
 import { FlowError } from './errors.js';
 import {
@@ -141,7 +142,7 @@ export async function applianceRoutes(app: FastifyInstance, context: ApiContext)
     const caller = callerOf(request);
     const appliance = await visibleAppliance(context, caller, request.params.id);
     const { currency } = appliance.body;
-    const amountMicro = parseMicro(request.body.amount, 'amount', 1n, LEDGER_AMOUNT_MICRO_MAX);
+    const amountMicro = parseMinorAmount(request.body.amount, 'amount', currency);
     const source = await topUpSource(context, caller, appliance.ownerPartyId, currency);
     await postTransfers(context, [{
       type: 'single', id: drTransferIds.topUp(appliance.id, request.body.id), debit: source, credit: applianceAccountId(appliance.id),

@@ -8,7 +8,7 @@
 // event intervals measured; a day on which one of those local times does not
 // exist (the spring-forward gap) is not a like day, and one that exists
 // twice (fall-back) takes its first occurrence.
-import { floorDiv, roundHalfEven } from '../exact.js';
+import { floorDiv, roundHalfEven, safeNumber } from '../exact.js';
 import { invalidInput } from '../errors.js';
 import { DAY_MS, INTERVAL_MS_DEFAULT } from '../limits.js';
 import { civilFromDays, weekdayOfDay } from '../tariff/calendar.js';
@@ -59,7 +59,7 @@ export interface MeasuredReduction {
 }
 
 export function utcDayOf(ms: number): number {
-  return Number(floorDiv(BigInt(ms), BigInt(DAY_MS)));
+  return safeNumber(floorDiv(BigInt(ms), BigInt(DAY_MS)), 'dayNumber');
 }
 
 /** "YYYY-MM-DD" of a day number. */

@@ -1,7 +1,8 @@
 // S10 consumption billing (docs/flows.md "Demand response"): the operator or
 // the appliance's supplier bills a window on the DR grid. Its energy is the
 // appliance meter's import from the stored readings (aggregation kernel),
-// its amount rhe(energyMWh × price / 10^6) µ, debited from the appliance's
+// its amount energyMWh × price / 10^6 µ rounded once to the currency's minor
+// unit (SPEC §5 posting rule: prepaid consumption is billed), debited from the appliance's
 // prepaid account to the supplier's wallet under `s10:bill:<id>:<from>-<to>`.
 // The bill is stored (amount frozen) before the debit; a debit the balance
 // cannot cover is refused whole (`insufficient_funds`) and suspends the
@@ -14,8 +15,8 @@ import type { ApiContext } from '../api/context.js';
 import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
 import { formatMicro } from '../decimal.js';
 import { invalidInput, limitExceeded } from '../errors.js';
-import { roundHalfEven } from '../exact.js';
 import { DR_BILLING_WINDOW_MS_MAX } from '../limits.js';
+import { energyPostingAmount, minorUnitOf } from '../ledger/posting.js';
 import type { FlowObject } from '../store/flow-store.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
@@ -26,8 +27,12 @@ import {
   APPLIANCE_KIND, BILLING_KIND, applianceAccountId, applianceView, availableBalanceMicro, billingView, drTransferIds, isFlowError,
   pairId, requireOneOf, visibleAppliance, type ApplianceBody, type BillingBody,
 } from './dr-store.js';
+import { safeNumber } from '../exact.js';
 
-const MICRO_PER_KILO = 1_000_000n;
+/** What a window's import costs the appliance: energy × its price, rounded once to the minor unit (SPEC §5 posting rule). */
+export function consumptionAmountMicro(energyMWh: bigint, appliance: ApplianceBody): bigint {
+  return energyPostingAmount(energyMWh, BigInt(appliance.priceMicroPerKWh), minorUnitOf(appliance.currency));
+}
 
 function checkBillingWindow(context: ApiContext, { fromMs, toMs }: WindowBody): void {
   checkGridWindow(fromMs, toMs, 'a billing window');
@@ -63,10 +68,10 @@ async function openBilling(context: ApiContext, appliance: FlowObject<ApplianceB
   checkNewWindow(appliance.body, fromMs);
   const metered = await windowImport(context.store.readings, appliance.body.meterId, fromMs, toMs);
   const energyMWh = metered.energyMWh;
-  const amountMicro = roundHalfEven(energyMWh * BigInt(appliance.body.priceMicroPerKWh), MICRO_PER_KILO);
+  const amountMicro = consumptionAmountMicro(energyMWh, appliance.body);
   const body: BillingBody = {
-    applianceId: appliance.id, fromMs, toMs, energyMWh: Number(energyMWh),
-    unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans, amountMicro: String(amountMicro), status: 'unpaid',
+    applianceId: appliance.id, fromMs, toMs, energyMWh: safeNumber(energyMWh, 'energyMWh'),
+    unassignedMWh: safeNumber(metered.unassignedMWh, 'unassignedMWh'), unassignedSpans: metered.unassignedSpans, amountMicro: String(amountMicro), status: 'unpaid',
     transferId: amountMicro > 0n ? drTransferIds.consumption(appliance.id, fromMs, toMs) : null,
   };
   const nowMs = context.nowMs();

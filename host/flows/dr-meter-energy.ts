@@ -9,6 +9,7 @@
 import { addUnassigned, aggregateChunk, type WindowEnergy } from './metered-energy.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { DR_INTERVAL_MS, type IntervalEnergy } from './dr-baseline.js';
+import { safeNumber } from '../exact.js';
 
 export interface MeterIntervals {
   intervals: Map<number, IntervalEnergy>;
@@ -27,7 +28,7 @@ export async function meterIntervals(
   for await (const chunk of readings.readingsForMeters(query)) {
     const rows = aggregateChunk(chunk, DR_INTERVAL_MS);
     for (let row = 0; row < rows.start.length; row++) {
-      const startMs = Number(rows.start[row]!);
+      const startMs = safeNumber(rows.start[row]!, 'interval start');
       if (startMs < fromMs || startMs >= toMs || !keep(startMs)) continue;
       const meter = byMeter.get(chunk.meterIds[rows.meter[row]!]!)!;
       meter.intervals.set(startMs, { impMWh: rows.imp[row]!, flags: rows.flags[row]! });

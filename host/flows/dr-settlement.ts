@@ -2,8 +2,9 @@
 // response"): after the window, the sponsor (or the operator) settles it.
 // Per appliance, the achieved reduction is measured from its meter's stored
 // readings against the 10-like-day baseline (dr-baseline.ts) and rewarded
-// rhe(achievedMWh × rewardPrice / 10^6) µ from the sponsor's wallet to the
-// appliance's prepaid account (`s10:reward:<event>:<appliance>`), with a
+// achievedMWh × rewardPrice / 10^6 µ, rounded once to the currency's minor
+// unit (SPEC §5 posting rule: a reward for energy, not a §4 share, is paid
+// in minor units), from the sponsor's wallet to the appliance's prepaid account (`s10:reward:<event>:<appliance>`), with a
 // `dr-settlement` record each. The measurement is frozen in the flow store
 // before anything is posted, so a retry posts the same amounts; settling a
 // settled event again posts nothing.
@@ -12,7 +13,7 @@ import { callerOf } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
 import { formatMicro, formatMinimal } from '../decimal.js';
-import { roundHalfEven } from '../exact.js';
+import { energyPostingAmount, minorUnitOf } from '../ledger/posting.js';
 import { DAY_MS, DR_EVENT_APPLIANCES_MAX } from '../limits.js';
 import type { FlowObject } from '../store/flow-store.js';
 import { parseIsoDate } from '../tariff/calendar.js';
@@ -28,21 +29,26 @@ import {
   APPLIANCE_KIND, EVENT_KIND, SETTLEMENT_KIND, SETTLEMENT_RECORD, applianceAccountId, availableBalanceMicro, drTransferIds, pairId,
   requireOneOf, type ApplianceBody, type EventBody, type SettlementBody,
 } from './dr-store.js';
+import { safeNumber } from '../exact.js';
 
-const MICRO_PER_KILO = 1_000_000n;
 /** How far a local time can move in UTC between like days (daylight saving shifts are at most an hour). */
 const DST_MARGIN_MS = 2 * 3_600_000;
 
+/** An appliance's reward: achieved energy × the event's reward price, rounded once to the minor unit (SPEC §5 posting rule). */
+export function rewardAmountMicro(achievedMWh: bigint, event: EventBody): bigint {
+  return energyPostingAmount(achievedMWh, BigInt(event.rewardPriceMicroPerKWh), minorUnitOf(event.currency));
+}
+
 function settlementBody(event: FlowObject<EventBody>, appliance: FlowObject<ApplianceBody>, measured: MeasuredReduction, eventImport: WindowEnergy): SettlementBody {
-  const rewardMicro = roundHalfEven(measured.achievedMWh * BigInt(event.body.rewardPriceMicroPerKWh), MICRO_PER_KILO);
+  const rewardMicro = rewardAmountMicro(measured.achievedMWh, event.body);
   return {
     eventId: event.id, applianceId: appliance.id, ownerPartyId: appliance.ownerPartyId, meterId: appliance.body.meterId,
     outcome: measured.outcome, likeDays: measured.likeDays.map(isoDateOf),
     intervals: measured.intervals.map((row) => ({
-      startMs: row.startMs, baselineMWh: Number(row.baselineMWh), actualMWh: Number(row.actualMWh), achievedMWh: Number(row.achievedMWh),
+      startMs: row.startMs, baselineMWh: safeNumber(row.baselineMWh, 'baselineMWh'), actualMWh: safeNumber(row.actualMWh, 'actualMWh'), achievedMWh: safeNumber(row.achievedMWh, 'achievedMWh'),
     })),
-    achievedMWh: Number(measured.achievedMWh), eventImportMWh: Number(eventImport.energyMWh),
-    unassignedMWh: Number(eventImport.unassignedMWh), unassignedSpans: eventImport.unassignedSpans,
+    achievedMWh: safeNumber(measured.achievedMWh, 'achievedMWh'), eventImportMWh: safeNumber(eventImport.energyMWh, 'eventImportMWh'),
+    unassignedMWh: safeNumber(eventImport.unassignedMWh, 'unassignedMWh'), unassignedSpans: eventImport.unassignedSpans,
     rewardMicro: String(rewardMicro),
     transferId: rewardMicro > 0n ? drTransferIds.reward(event.id, appliance.id) : null, recordLeafIndex: null, geo: appliance.body.geo,
   };

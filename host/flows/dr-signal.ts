@@ -10,6 +10,7 @@
 //           followed by the 16-byte tag
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DR_ID_LENGTH_MAX } from '../limits.js';
+import { safeNumber } from '../exact.js';
 
 export const SIGNAL_VERSION = 1;
 export const SIGNAL_KEY_BYTES = 32;
@@ -98,7 +99,7 @@ export function parseSignal(envelope: Uint8Array): ParsedSignal | null {
   if (event === null || appliance === null || bytes.length !== appliance.next + COMMAND_BYTES + SIGNAL_TAG_BYTES) return null;
   return {
     nonce: new Uint8Array(bytes.subarray(1, 1 + SIGNAL_NONCE_BYTES)),
-    expiresAtMs: Number(expires),
+    expiresAtMs: safeNumber(expires, 'expiresAtMs'),
     eventId: event.id,
     applianceId: appliance.id,
     headerBytes: new Uint8Array(bytes.subarray(0, appliance.next)),
@@ -120,9 +121,9 @@ export function openSignal(key: Uint8Array, parsed: ParsedSignal): SignalCommand
     return null;
   }
   return {
-    reductionW: Number(plain.readBigUInt64BE(0)),
-    fromMs: Number(plain.readBigUInt64BE(8)),
-    toMs: Number(plain.readBigUInt64BE(16)),
+    reductionW: safeNumber(plain.readBigUInt64BE(0), 'reductionW'),
+    fromMs: safeNumber(plain.readBigUInt64BE(8), 'fromMs'),
+    toMs: safeNumber(plain.readBigUInt64BE(16), 'toMs'),
     ackToken: new Uint8Array(plain.subarray(24)),
   };
 }

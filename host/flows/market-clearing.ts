@@ -3,6 +3,7 @@
 // transfer limits. Pure and exact: energy in mWh, prices in µ per kWh, all
 // bigint; the same orders always give the same fills.
 import { roundHalfEven } from '../exact.js';
+import { energyPostingAmount, minorUnitOf } from '../ledger/posting.js';
 
 export type OrderSide = 'buy' | 'sell';
 
@@ -161,7 +162,7 @@ export function clearMarketInterval(orders: readonly MarketOrder[], limits: Read
  * half to even, to the currency's minor unit: positive means the party pays
  * (a buyer at a positive price, a seller at a negative one).
  */
-export function fillCostMicro(side: OrderSide, energyMWh: bigint, priceMicroPerKWh: bigint, microPerMinor: bigint): bigint {
-  const buyerCost = roundHalfEven(energyMWh * priceMicroPerKWh, 1_000_000n * microPerMinor) * microPerMinor;
+export function fillCostMicro(side: OrderSide, energyMWh: bigint, priceMicroPerKWh: bigint, currency: string): bigint {
+  const buyerCost = energyPostingAmount(energyMWh, priceMicroPerKWh, minorUnitOf(currency));
   return side === 'buy' ? buyerCost : -buyerCost;
 }

@@ -7,7 +7,7 @@ import type { ApiContext } from '../api/context.js';
 import type { Party } from '../store/party-store.js';
 import type { FlowObject } from '../store/flow-store.js';
 import { parseMicro } from '../decimal.js';
-import { currencyExponent, microPerMinorUnit } from '../currency.js';
+import { currencyExponent } from '../currency.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import { ApiError } from '../api/errors.js';
 import { FIRST_OPERATOR_ID } from '../server/init.js';
@@ -113,7 +113,7 @@ function orderBodyOf(order: NewOrder, zone: FlowObject<ZoneBody>, nowMs: number)
   if (order.intervalStartMs % MARKET_INTERVAL_MS !== 0) throw invalidInput(`intervalStartMs must be a multiple of ${MARKET_INTERVAL_MS} ms`);
   const energyMWh = positiveMWh(order.energyMWh, 'energyMWh', ORDER_ENERGY_LIMIT);
   const priceMicroPerKWh = parseMicro(order.price, 'price', -ENERGY_PRICE_MICRO_MAX, ENERGY_PRICE_MICRO_MAX);
-  const reservedMicro = fillCostMicro(order.side, energyMWh, priceMicroPerKWh, microPerMinorUnit(zone.body.currency));
+  const reservedMicro = fillCostMicro(order.side, energyMWh, priceMicroPerKWh, zone.body.currency);
   return {
     side: order.side, zone: order.zone, intervalStartMs: order.intervalStartMs, energyMWh: String(energyMWh), price: order.price,
     priceMicroPerKWh: String(priceMicroPerKWh), currency: zone.body.currency, submittedAtMs: nowMs, status: 'open',

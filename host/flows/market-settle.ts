@@ -10,7 +10,7 @@ import type { Party } from '../store/party-store.js';
 import type { FlowObject } from '../store/flow-store.js';
 import type { TransferEvent } from '../ledger/types.js';
 import { formatMinimal } from '../decimal.js';
-import { formatMinorAmount, microPerMinorUnit } from '../currency.js';
+import { formatMinorAmount } from '../currency.js';
 import { MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONES_MAX } from '../limits.js';
 import { FlowError } from './errors.js';
 import { appendFlowRecord, flowRecordId, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
@@ -88,7 +88,7 @@ function settlementEvents(order: FlowObject<OrderBody>, costMicro: bigint, nowMs
 async function settleOrder(context: ApiContext, interval: FlowObject<IntervalBody>, order: FlowObject<OrderBody>): Promise<void> {
   const filledMWh = BigInt(interval.body.fills[order.id] ?? '0');
   const priceMicroPerKWh = BigInt(interval.body.priceMicroPerKWh ?? '0');
-  const costMicro = fillCostMicro(order.body.side, filledMWh, priceMicroPerKWh, microPerMinorUnit(order.body.currency));
+  const costMicro = fillCostMicro(order.body.side, filledMWh, priceMicroPerKWh, order.body.currency);
   const events = settlementEvents(order, costMicro, context.nowMs());
   if (events.length > 0) await postTransfers(context, events);
   const recordIndex = await appendFlowRecord(context, flowRecordId('market-fill', order.id), 'market-fill', {

@@ -4,7 +4,7 @@
 // delivered in one window and the settlement amount; it is valid when the
 // energy is within the contract's tolerance of the seller's metered export
 // over the window and the amount is the contract price applied to that
-// energy (energy-money.ts). A valid message settles the window: the buyer
+// energy, rounded once to the minor unit (SPEC §5 posting rule). A valid message settles the window: the buyer
 // pays the seller the message's amount.
 import { invalidInput } from '../errors.js';
 import { INGEST_CLOCK_SKEW_MS } from '../limits.js';
@@ -12,11 +12,13 @@ import type { SingleTransfer } from '../ledger/types.js';
 import type { FlowBody } from '../store/flow-store.js';
 import type { Geo } from './contract-guards.js';
 import type { SettlementWindow } from './contract-windows.js';
-import { energyChargeMicro, formatEnergyPrice } from './energy-money.js';
+import { energyPostingAmount, minorUnitOf } from '../ledger/posting.js';
+import { formatEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
 import type { WindowEnergy } from './metered-energy.js';
 import { formatMinorAmount } from '../currency.js';
+import { safeNumber } from '../exact.js';
 
 export const P2P_CONTRACT_KIND = 'p2p-contract';
 export const P2P_MV_KIND = 'p2p-mv';
@@ -77,7 +79,7 @@ export function checkMeasurement(energyMWh: bigint, meteredMWh: bigint, toleranc
 
 /** The stated amount must be the contract price applied to the stated energy (mv_amount_mismatch); returns it in µ. */
 export function checkSettlementAmount(amountMicro: bigint, energyMWh: bigint, contract: P2pContractBody): bigint {
-  const dueMicro = energyChargeMicro(energyMWh, BigInt(contract.priceMicroPerKWh), contract.currency);
+  const dueMicro = energyPostingAmount(energyMWh, BigInt(contract.priceMicroPerKWh), minorUnitOf(contract.currency));
   if (amountMicro !== dueMicro) {
     const due = formatMinorAmount(dueMicro, contract.currency);
     throw new FlowError('mv_amount_mismatch', `the message states an amount of ${amountMicro} µ; ${energyMWh} mWh at ${formatEnergyPrice(BigInt(contract.priceMicroPerKWh))} is ${due} ${contract.currency}`);
@@ -114,8 +116,8 @@ export function contractRecord(contractId: string, contract: P2pContractBody): R
 export function mvRecord(contractId: string, contract: P2pContractBody, message: MvMessage, facts: { metered: WindowEnergy; reporter: string; transferId: string | null }): Record<string, unknown> {
   return {
     ...contractTerms(contractId, contract), contractLeaf: contract.leafIndex, window: message.window,
-    energyMWh: message.energyMWh, meteredMWh: Number(facts.metered.energyMWh), toleranceMWh: contract.toleranceMWh,
-    unassignedMWh: Number(facts.metered.unassignedMWh), unassignedSpans: facts.metered.unassignedSpans,
+    energyMWh: message.energyMWh, meteredMWh: safeNumber(facts.metered.energyMWh, 'meteredMWh'), toleranceMWh: contract.toleranceMWh,
+    unassignedMWh: safeNumber(facts.metered.unassignedMWh, 'unassignedMWh'), unassignedSpans: facts.metered.unassignedSpans,
     amount: formatMinorAmount(BigInt(message.amountMicro), contract.currency), transfer: facts.transferId,
     reporter: facts.reporter, ts: message.ts, geo: message.geo,
   };

@@ -28,6 +28,7 @@ import {
   P2P_CONTRACT_KIND, P2P_MV_KIND, type MvBody, type MvMessage, type P2pContractBody,
 } from './p2p-rules.js';
 import { currencySchema, energyMWhSchema, epochMsSchema, geoSchema, moneySchema } from './schemas.js';
+import { safeNumber } from '../exact.js';
 
 interface NewContractBody {
   id: string;
@@ -177,8 +178,8 @@ async function settleMessage(context: ApiContext, contract: FlowObject<P2pContra
   const transferId = transfer?.id ?? null;
   const leafIndex = await appendFlowRecord(context, flowRecordId(P2P_MV_KIND, id), P2P_MV_KIND, mvRecord(contract.id, contract.body, message, { metered, reporter, transferId }));
   const stored: MvBody = {
-    contract: contract.id, ...message, meteredMWh: Number(metered.energyMWh),
-    unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans, reporter, transferId, leafIndex,
+    contract: contract.id, ...message, meteredMWh: safeNumber(metered.energyMWh, 'meteredMWh'),
+    unassignedMWh: safeNumber(metered.unassignedMWh, 'unassignedMWh'), unassignedSpans: metered.unassignedSpans, reporter, transferId, leafIndex,
   };
   const inserted = await insertOrExisting(context, { kind: P2P_MV_KIND, id, ownerPartyId: contract.body.seller, groupKey: contract.id, body: stored });
   return { message: inserted.created ? inserted.object : settledAnswer(inserted.object, message), created: inserted.created };

@@ -1,16 +1,19 @@
 // S2 energy purchase agreements: the pure rules. A delivery window's energy
 // is the export the supplier's meters show over it, capped at what is left
 // of the contracted volume (the excess is recorded, not paid); its amount is
-// the PPA price applied once to the delivered energy (energy-money.ts). A
+// the PPA price applied to the delivered energy, rounded once to the minor
+// unit (SPEC §5 posting rule, host/ledger/posting.ts). A
 // window settled again with other metered energy (late readings) gets a new
 // revision whose transfer moves only the difference, referencing the last.
 import type { SingleTransfer } from '../ledger/types.js';
 import type { FlowBody } from '../store/flow-store.js';
 import type { SettlementWindow } from './contract-windows.js';
-import { energyChargeMicro, formatEnergyPrice } from './energy-money.js';
+import { energyPostingAmount, minorUnitOf } from '../ledger/posting.js';
+import { formatEnergyPrice } from './energy-money.js';
 import type { WindowEnergy } from './metered-energy.js';
 import { FLOW_TRANSFER_CODES, walletAccountId } from './ledger-bridge.js';
 import { formatMinorAmount } from '../currency.js';
+import { safeNumber } from '../exact.js';
 
 export const PPA_KIND = 'ppa';
 export const PPA_DELIVERY_KIND = 'ppa-delivery';
@@ -93,12 +96,12 @@ export function nextRevision(
   const unchanged = current !== null && BigInt(current.meteredMWh) === meteredMWh && BigInt(current.deliveredMWh) === deliveredMWh
     && BigInt(current.unassignedMWh ?? 0) === metered.unassignedMWh && (current.unassignedSpans ?? 0) === metered.unassignedSpans;
   if (unchanged) return null;
-  const amountMicro = energyChargeMicro(deliveredMWh, BigInt(ppa.priceMicroPerKWh), ppa.currency);
+  const amountMicro = energyPostingAmount(deliveredMWh, BigInt(ppa.priceMicroPerKWh), minorUnitOf(ppa.currency));
   const deltaMicro = amountMicro - BigInt(current?.amountMicro ?? '0');
   const revision = (current?.revision ?? 0) + 1;
   return {
-    revision, meteredMWh: Number(meteredMWh), deliveredMWh: Number(deliveredMWh), excessMWh: Number(excessMWh),
-    unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans,
+    revision, meteredMWh: safeNumber(meteredMWh, 'meteredMWh'), deliveredMWh: safeNumber(deliveredMWh, 'deliveredMWh'), excessMWh: safeNumber(excessMWh, 'excessMWh'),
+    unassignedMWh: safeNumber(metered.unassignedMWh, 'unassignedMWh'), unassignedSpans: metered.unassignedSpans,
     amountMicro: String(amountMicro), deltaMicro: String(deltaMicro),
     transferId: deltaMicro === 0n ? null : `s2:${ppaId}:${window.from}:r${revision}`, leafIndex: null,
   };

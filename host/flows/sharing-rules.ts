@@ -5,10 +5,13 @@
 // the operator's sharing clearing account, prepaid-flagged, so that the
 // beneficiary's one debit decides for the whole event (a prepaid wallet that
 // cannot cover it refuses it, and nothing is paid out) and the clearing
-// account can never pay out more than it collected.
-import { parseMicro } from '../decimal.js';
+// account can never pay out more than it collected. SPEC §5: the posting
+// unit is µ, and the shares are the largest-remainder split of the
+// compensation (host/ledger/posting.ts).
+import { formatMicro, parseMicro } from '../decimal.js';
 import { invalidInput } from '../errors.js';
 import type { ShareOutput } from '../engine/share.js';
+import { largestRemainderSplit, MICRO, postingUnitMicro } from '../ledger/posting.js';
 import { AccountFlags, type AccountInput, type SingleTransfer } from '../ledger/types.js';
 import { LEDGER_AMOUNT_MICRO_MAX } from '../limits.js';
 import type { FlowBody } from '../store/flow-store.js';
@@ -69,6 +72,8 @@ export function sharingClearingAccount(operatorPartyId: string, currency: string
 const microOf = (amount: string, field: string): bigint => parseMicro(amount, field, 0n, LEDGER_AMOUNT_MICRO_MAX);
 
 export interface SharingTransfers {
+  /** Each occupant's share of the compensation, µ, in occupant order. */
+  sharesMicro: bigint[];
   /** Beneficiary → clearing, the compensation; null when it is 0 µ. */
   collect: SingleTransfer | null;
   /** Clearing → occupant i, its share, for every share above 0 µ (index i kept in the id). */
@@ -78,13 +83,15 @@ export interface SharingTransfers {
 export function sharingTransfers(eventId: string, request: SharingRequest, result: ShareOutput, clearingAccountId: string): SharingTransfers {
   const { currency, ts } = request;
   const compensationMicro = microOf(result.compensation, 'compensation');
-  if (compensationMicro === 0n) return { collect: null, shares: [] };
+  // The kernel has checked every share (1 … 10^6), so each is a safe integer.
+  const weights = request.occupants.map((occupant) => BigInt(occupant.share as number));
+  const sharesMicro = largestRemainderSplit(compensationMicro, weights, postingUnitMicro(MICRO));
+  if (compensationMicro === 0n) return { sharesMicro, collect: null, shares: [] };
   const collect: SingleTransfer = {
     type: 'single', id: collectTransferId(eventId), debit: walletAccountId(request.beneficiaryPartyId, currency), credit: clearingAccountId,
     amountMicro: compensationMicro, currency, code: FLOW_TRANSFER_CODES.sharingCollect, ts,
   };
-  const shares = result.shares.flatMap((share, index): SingleTransfer[] => {
-    const amountMicro = microOf(share.amount, `share ${index}`);
+  const shares = sharesMicro.flatMap((amountMicro, index): SingleTransfer[] => {
     if (amountMicro === 0n) return [];
     return [{
       type: 'single', id: shareTransferId(eventId, index), debit: clearingAccountId,
@@ -92,7 +99,7 @@ export function sharingTransfers(eventId: string, request: SharingRequest, resul
       code: FLOW_TRANSFER_CODES.sharingShare, ts, refs: [collect.id],
     }];
   });
-  return { collect, shares };
+  return { sharesMicro, collect, shares };
 }
 
 /** The event with its kernel result and transfers: the flow's API view and (with `parties`) its ledger record body. */
@@ -105,7 +112,7 @@ export function sharingEventBody(eventId: string, request: SharingRequest, resul
     avgPowerMilliW: result.avgPowerMilliW, cRatePpm: result.cRatePpm, dodPpm: result.dodPpm, weightPpm: result.weightPpm,
     base: result.base, compensation: result.compensation, collectTransferId: transfers.collect?.id ?? null,
     occupants: request.occupants.map((occupant, index) => ({
-      partyId: occupant.partyId, share: occupant.share, amount: result.shares[index]!.amount,
+      partyId: occupant.partyId, share: occupant.share, amount: formatMicro(transfers.sharesMicro[index]!),
       transferId: transferIds.has(shareTransferId(eventId, index)) ? shareTransferId(eventId, index) : null,
     })),
   };

@@ -9,9 +9,8 @@ import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { accountView } from '../api/ledger-views.js';
 import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
-import { parseMicro } from '../decimal.js';
 import { currencyExponent } from '../currency.js';
-import { LEDGER_AMOUNT_MICRO_MAX } from '../limits.js';
+import { parseMinorAmount } from './flow-steps.js';
 import {
   clearingAccountId, ensureAccounts, FLOW_TRANSFER_CODES, postTransfers, walletAccount, walletAccountId,
 } from './ledger-bridge.js';
@@ -80,7 +79,8 @@ export async function walletsPlugin(app: FastifyInstance, context: ApiContext): 
     const wallet = await walletView(context, request.params.accountId);
     if (wallet === null || !wallet.account.id.startsWith('wallet:')) throw new ApiError('not_found', `wallet ${request.params.accountId} not found`);
     const { currency } = wallet.account;
-    const amountMicro = parseMicro(request.body.amount, 'amount', 1n, LEDGER_AMOUNT_MICRO_MAX);
+    // Money paid in is paid by a party: whole minor units (SPEC §5 posting rule), never rounded (SPEC §1).
+    const amountMicro = parseMinorAmount(request.body.amount, 'amount', currency);
     const clearing = clearingAccountId(operator.partyId, currency);
     await ensureAccounts(context, [{ id: clearing, party: operator.partyId, currency, kind: 'clearing', flags: 0 }]);
     await postTransfers(context, [{

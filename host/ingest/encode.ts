@@ -4,6 +4,7 @@
 import { Packr } from 'msgpackr';
 import type { BodyFormat } from './parse-body.js';
 import { NO_EXPORT_REGISTER } from './wire-columns.js';
+import { safeNumber } from '../exact.js';
 
 export type WireIntegerValue = number | bigint;
 
@@ -98,8 +99,5 @@ function msgpackInteger(value: WireIntegerValue): WireIntegerValue {
 
 /** JSON carries only numbers, exact up to 2^53. */
 function jsonInteger(value: WireIntegerValue): number {
-  if (typeof value === 'number') return value;
-  const asNumber = Number(value);
-  if (!Number.isSafeInteger(asNumber)) throw new RangeError(`${value} is not exact in JSON`);
-  return asNumber;
+  return typeof value === 'number' ? value : safeNumber(value, 'a JSON integer');
 }

@@ -11,6 +11,7 @@ import {
   OCPI_CURRENT_MICRO_A_MAX, OCPI_DURATION_MS_MAX, OCPI_ENERGY_MWH_MAX, OCPI_POWER_MILLI_W_MAX, OCPI_PRICE_MICRO_MAX,
   OCPI_PERCENT_MICRO_MAX,
 } from './ocpi-limits.js';
+import { safeNumber } from '../exact.js';
 
 const PLAIN_DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/;
 const JSON_NUMBER_DIGITS_EXACT_MAX = 15;
@@ -99,7 +100,7 @@ export function parseDateTimeMs(value: unknown, field: string): number {
   const milliseconds = Number(fraction.slice(0, 3).padEnd(3, '0'));
   const localMs = dayNumber * DAY_MS + ((Number(hour) * 60 + Number(minute)) * 60 + Number(second)) * 1000 + milliseconds;
   const instantMs = localMs - zoneOffsetMs(zone!, value as string, field);
-  if (instantMs < 0 || instantMs >= Number(READING_TIME_MS_MAX_EXCLUSIVE)) {
+  if (instantMs < 0 || instantMs >= safeNumber(READING_TIME_MS_MAX_EXCLUSIVE, 'READING_TIME_MS_MAX_EXCLUSIVE')) {
     throw invalidInput(`${field} ${JSON.stringify(value)} is outside 1970-01-01 … 9999-12-31`);
   }
   return instantMs;

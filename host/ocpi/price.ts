@@ -1,10 +1,9 @@
 // priceOcpiCdr: an OCPI 2.2.1 charging session priced under an OCPI tariff,
 // exactly (docs/ocpi.md). Parse → choose the zone → pick each period's
 // components → account dimensions and step sizes → money and VAT.
-import { currencyExponent } from '../currency.js';
 import { formatMinimal } from '../decimal.js';
 import { GridsettleError, invalidInput } from '../errors.js';
-import { roundHalfEven } from '../exact.js';
+import { roundHalfEven, safeNumber } from '../exact.js';
 import { expectKeys, expectObject } from '../tariff/fields.js';
 import { parseSession } from './cdr.js';
 import { selectComponents } from './elements.js';
@@ -12,7 +11,7 @@ import type { PeriodComponents } from './elements.js';
 import { accountDimensions } from './step-size.js';
 import type { DimensionLine, SessionQuantities } from './step-size.js';
 import { parseTariff, tariffInForce } from './tariff.js';
-import { amountOf, boundedCharge, checkCostLimit, formatMinorUnit, lineCost, sumMoney, ZERO_MONEY } from './totals.js';
+import { amountOf, boundedCharge, chargeInMinorUnits, checkCostLimit, lineCost, sumMoney, ZERO_MONEY } from './totals.js';
 import type { OcpiAmount, PriceLimit } from './totals.js';
 import type { ChargingSession, CompiledTariff, MoneyMicro, OcpiDimension } from './types.js';
 import { chooseTimezone } from './zone.js';
@@ -102,7 +101,6 @@ export function priceOcpiCdr(input: OcpiPriceInput): OcpiPriceResult {
   checkCostLimit(total);
   const totals = dimensionTotals(lines, costs);
   const { charge, limit } = boundedCharge(total, tariff);
-  const exponent = currencyExponent(tariff.currency);
   const sessionTimeMs = BigInt(session.periods[session.periods.length - 1]!.endMs - session.periods[0]!.startMs);
   return {
     tariffId: tariff.id,
@@ -110,8 +108,8 @@ export function priceOcpiCdr(input: OcpiPriceInput): OcpiPriceResult {
     timezone: zone.timezone,
     timezoneSource: zone.source,
     totals,
-    charge: { ...amountOf(charge), limit, exclVatMinor: formatMinorUnit(charge.exclVatMicro, exponent), inclVatMinor: formatMinorUnit(charge.inclVatMicro, exponent) },
-    quantities: { ...quantitiesAsNumbers(quantities), sessionTimeMs: Number(sessionTimeMs) },
+    charge: { ...amountOf(charge), limit, ...chargeInMinorUnits(lines.flat(), charge, limit, tariff.currency) },
+    quantities: { ...quantitiesAsNumbers(quantities), sessionTimeMs: safeNumber(sessionTimeMs, 'sessionTimeMs') },
     cdr: cdrFields(totals, quantities, sessionTimeMs),
     periods: selected.map((period, index) => periodPrice(period, lines[index]!, costs[index]!)),
     warnings: session.periods[0]!.startMs < session.startMs ? ['periods_outside_start_end_date_time'] : [],
@@ -143,7 +141,7 @@ function dimensionTotals(lines: DimensionLine[][], costs: MoneyMicro[][]): OcpiP
 }
 
 function quantitiesAsNumbers(quantities: SessionQuantities): Record<keyof SessionQuantities, number> {
-  return Object.fromEntries(Object.entries(quantities).map(([name, value]) => [name, Number(value)])) as Record<keyof SessionQuantities, number>;
+  return Object.fromEntries(Object.entries(quantities).map(([name, value]: [string, bigint]) => [name, safeNumber(value, name)])) as Record<keyof SessionQuantities, number>;
 }
 
 const UNIT_OF: Readonly<Record<OcpiDimension, OcpiPriceLine['unit']>> = { ENERGY: 'mWh', TIME: 'ms', PARKING_TIME: 'ms', FLAT: 'session' };
@@ -156,8 +154,8 @@ function periodPrice({ period, startLocal }: PeriodComponents, lines: DimensionL
     lines: lines.map((line, index) => ({
       type: line.dimension,
       unit: UNIT_OF[line.dimension],
-      quantity: Number(line.quantity),
-      billedQuantity: Number(line.billedQuantity),
+      quantity: safeNumber(line.quantity, 'quantity'),
+      billedQuantity: safeNumber(line.billedQuantity, 'billedQuantity'),
       elementIndex: line.component?.elementIndex ?? null,
       price: line.component === null ? null : formatMinimal(line.component.priceMicro, 6),
       vat: line.component?.vatPercentMicro == null ? null : formatMinimal(line.component.vatPercentMicro, 6),

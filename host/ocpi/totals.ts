@@ -1,10 +1,15 @@
 // Money: each line (one dimension of one period) is its exact rational
 // cost rounded half to even to the µ once, excl. VAT and incl. VAT alike
 // (incl. VAT from the exact figure, not from the rounded one); totals are
-// sums of lines, so the breakdown adds up to them exactly.
-import { formatFixed, formatMicro } from '../decimal.js';
+// sums of lines, so the breakdown adds up to them exactly. What the session
+// is charged in the currency's minor unit is the exact sum of the lines
+// rounded once (SPEC §5 posting rule), not the sum of the µ lines rounded
+// again.
+import { formatMinorAmount } from '../currency.js';
+import { formatMicro } from '../decimal.js';
 import { limitExceeded } from '../errors.js';
 import { roundHalfEven } from '../exact.js';
+import { minorUnitOf, postingAmount, sumExact, type ExactMicro } from '../ledger/posting.js';
 import { OCPI_COST_MICRO_MAX } from './ocpi-limits.js';
 import type { DimensionLine } from './step-size.js';
 import type { CompiledTariff, MoneyMicro, OcpiDimension, PriceBound } from './types.js';
@@ -26,16 +31,27 @@ const WHOLE_PERCENT_MICRO = 100_000_000n;
 
 export const ZERO_MONEY: MoneyMicro = { exclVatMicro: 0n, inclVatMicro: 0n };
 
-export function lineCost(line: DimensionLine): MoneyMicro {
-  if (line.component === null) return ZERO_MONEY;
-  const exactNumerator = line.billedQuantity * line.component.priceMicro;
+/** A line's cost excl. and incl. VAT, exact µ. */
+export interface ExactCost {
+  exclVat: ExactMicro;
+  inclVat: ExactMicro;
+}
+
+const ZERO_EXACT: ExactMicro = { numerator: 0n, denominator: 1n };
+
+export function exactLineCost(line: DimensionLine): ExactCost {
+  if (line.component === null) return { exclVat: ZERO_EXACT, inclVat: ZERO_EXACT };
+  const numerator = line.billedQuantity * line.component.priceMicro;
   const denominator = QUANTITY_PER_PRICE_UNIT[line.dimension];
-  const exclVatMicro = roundHalfEven(exactNumerator, denominator);
   const vat = line.component.vatPercentMicro;
-  const inclVatMicro = vat === null
-    ? exclVatMicro
-    : roundHalfEven(exactNumerator * (WHOLE_PERCENT_MICRO + vat), denominator * WHOLE_PERCENT_MICRO);
-  return { exclVatMicro, inclVatMicro };
+  const exclVat = { numerator, denominator };
+  const inclVat = vat === null ? exclVat : { numerator: numerator * (WHOLE_PERCENT_MICRO + vat), denominator: denominator * WHOLE_PERCENT_MICRO };
+  return { exclVat, inclVat };
+}
+
+export function lineCost(line: DimensionLine): MoneyMicro {
+  const { exclVat, inclVat } = exactLineCost(line);
+  return { exclVatMicro: roundHalfEven(exclVat.numerator, exclVat.denominator), inclVatMicro: roundHalfEven(inclVat.numerator, inclVat.denominator) };
 }
 
 function addMoney(left: MoneyMicro, right: MoneyMicro): MoneyMicro {
@@ -71,7 +87,18 @@ export function boundedCharge(cost: MoneyMicro, tariff: CompiledTariff): { charg
   return { charge: cost, limit: null };
 }
 
-/** µ rounded half to even to the currency's minor unit, with exactly that many decimals ("1.84"). */
-export function formatMinorUnit(micro: bigint, exponent: number): string {
-  return formatFixed(roundHalfEven(micro, 10n ** BigInt(6 - exponent)), exponent);
+/**
+ * The charge in the currency's minor unit ("1.84"): the exact sum of the
+ * lines rounded once, or, where a bound replaced the price, the bound.
+ */
+export function chargeInMinorUnits(lines: readonly DimensionLine[], charge: MoneyMicro, limit: PriceLimit, currency: string): { exclVatMinor: string; inclVatMinor: string } {
+  const costs = lines.map(exactLineCost);
+  const exact = limit === null
+    ? { exclVat: sumExact(costs.map((cost) => cost.exclVat)), inclVat: sumExact(costs.map((cost) => cost.inclVat)) }
+    : { exclVat: { numerator: charge.exclVatMicro, denominator: 1n }, inclVat: { numerator: charge.inclVatMicro, denominator: 1n } };
+  const unit = minorUnitOf(currency);
+  return {
+    exclVatMinor: formatMinorAmount(postingAmount({ ...exact.exclVat, unit }), currency),
+    inclVatMinor: formatMinorAmount(postingAmount({ ...exact.inclVat, unit }), currency),
+  };
 }

@@ -1,7 +1,7 @@
 // Plain bigint reference of the tariff kernel (SPEC §3), for tests and
 // benchmarks only: same compiled tariff and slot tables, same totals layout
 // and status codes, written for obviousness rather than speed.
-import { roundHalfEven } from '../exact.js';
+import { roundHalfEven, safeNumber } from '../exact.js';
 import { BILLING_PERIOD_ENERGY_MWH_MAX, INTERVAL_ENERGY_MWH_MAX_EXCLUSIVE } from '../limits.js';
 import {
   NO_PRICE_MICRO, TOTAL_ESTIMATED, TOTAL_FAILED_INDEX, TOTAL_INTERVALS, TOTAL_PEAK_IMPORT_MWH,
@@ -35,7 +35,7 @@ function checkIntervals(slots: SlotTable, columns: IntervalPriceColumns): Checke
     const importMWh = columns.imp[i]!;
     const exportMWh = columns.exp?.[i] ?? 0n;
     if (startMs % intervalMs !== 0n) return failed(PRICE_MISALIGNED, i);
-    const slot = Number(startMs / intervalMs) - slots.firstSlot;
+    const slot = safeNumber(startMs / intervalMs, 'slot') - slots.firstSlot;
     if (slot < 0 || slot >= slots.slotCount) return failed(PRICE_OUTSIDE_PERIOD, i);
     if (intervalBySlot.has(slot)) return failed(PRICE_DUPLICATE, i);
     intervalBySlot.set(slot, i);

@@ -4,6 +4,7 @@
 // over the period's slots, so adding a meter is one pass over its rows.
 import type { IntervalColumns } from '../engine/aggregate.js';
 import type { IntervalPriceColumns, UnassignedEnergy } from '../tariff/types.js';
+import { safeNumber } from '../exact.js';
 
 /** The grid slots k with fromMs ≤ k·I < toMs (SPEC §3). */
 export interface PeriodGrid {
@@ -44,7 +45,7 @@ export class AccountIntervals {
   addRows(aggregated: IntervalColumns, rowFrom: number, rowTo: number): void {
     const { firstStartMs, intervalMs, slotCount } = this.grid;
     for (let row = rowFrom; row < rowTo; row++) {
-      const slot = (Number(aggregated.start[row]!) - firstStartMs) / intervalMs;
+      const slot = (safeNumber(aggregated.start[row]!, 'interval start') - firstStartMs) / intervalMs;
       if (slot < 0 || slot >= slotCount) continue;
       this.importMWh[slot]! += aggregated.imp[row]!;
       this.exportMWh[slot]! += aggregated.exp[row]!;

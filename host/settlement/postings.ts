@@ -6,9 +6,12 @@
 // period, revision), and a claim row (unique by the same) is written before
 // the transfer, so re-runs post nothing and concurrent runs cannot both post
 // a revision. An unposted claim (a run that stopped between claim and
-// ledger) is posted by whichever run sees it next, with the same body.
+// ledger) is posted by whichever run sees it next, with the same body. The
+// total is SPEC §3's statement total, already rounded to the minor unit by
+// §3's per-line rule; the posting rule takes it as it is (posting.ts).
 import { createHash } from 'node:crypto';
 import type { Ledger } from '../ledger/ledger.js';
+import { minorUnitOf, wholePostingAmount } from '../ledger/posting.js';
 import type { SingleTransfer } from '../ledger/types.js';
 import { LEDGER_BATCH_EVENTS_MAX, LEDGER_REFS_MAX } from '../limits.js';
 import type { BillingAccount, PostingRow, SettlementStore } from '../store/settlement-store.js';
@@ -47,7 +50,7 @@ export function settlementTransferId(accountId: string, fromMs: number, toMs: nu
 
 function nextClaim(due: SettlementDue, earlier: readonly PostingRow[], period: PostingPeriod): PostingRow | null {
   const postedMicro = earlier.reduce((sum, posting) => sum + posting.deltaMicro, 0n);
-  const deltaMicro = due.totalMicro - postedMicro;
+  const deltaMicro = wholePostingAmount(due.totalMicro, minorUnitOf(due.account.currency)) - postedMicro;
   if (deltaMicro === 0n) return null;
   const { accountId, supplierPartyId, currency } = due.account;
   const customer = customerLedgerAccountId(accountId);

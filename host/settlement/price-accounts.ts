@@ -13,6 +13,7 @@ import { statementTotalMicro } from '../tariff/statement.js';
 import type { ReadingChunk, ReadingStore } from '../store/reading-store.js';
 import type { AccountMeters } from '../store/settlement-store.js';
 import { AccountIntervals, type PeriodGrid } from './accumulate.js';
+import { safeNumber } from '../exact.js';
 
 export interface AccountError {
   code: string;
@@ -77,7 +78,7 @@ function addChunk(chunk: ReadingChunk, aggregated: IntervalColumns, intervalsByM
   for (const entry of aggregated.unassigned) {
     const meterId = chunk.meterIds[entry.meter]!;
     intervalsByMeter.get(meterId)!.addUnassigned({
-      m: meterId, channel: entry.channel, from: Number(entry.from), to: Number(entry.to), mwh: Number(entry.mwh), reason: entry.reason,
+      m: meterId, channel: entry.channel, from: safeNumber(entry.from, 'from'), to: safeNumber(entry.to, 'to'), mwh: safeNumber(entry.mwh, 'mwh'), reason: entry.reason,
     });
   }
 }

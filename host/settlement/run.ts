@@ -21,6 +21,7 @@ import {
   SETTLEMENT_METERS_PER_BATCH_DEFAULT, SETTLEMENT_METERS_PER_BATCH_MAX, SETTLEMENT_READ_WORKERS_DEFAULT_MAX,
   SETTLEMENT_READ_WORKERS_MAX, SETTLEMENT_READ_WORKERS_METERS_MIN,
 } from './settlement-limits.js';
+import { safeNumber } from '../exact.js';
 
 export interface SettlementDeps {
   readings: ReadingStore;
@@ -59,7 +60,7 @@ export interface SettlementRunOptions {
 }
 
 function checkPeriod(fromMs: number, toMs: number): void {
-  const maxMs = Number(READING_TIME_MS_MAX_EXCLUSIVE);
+  const maxMs = safeNumber(READING_TIME_MS_MAX_EXCLUSIVE, 'READING_TIME_MS_MAX_EXCLUSIVE');
   if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs < 0 || fromMs >= toMs || toMs > maxMs) {
     throw invalidInput(`the billing period must be integers 0 ≤ fromMs < toMs ≤ ${maxMs}`);
   }

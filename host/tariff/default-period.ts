@@ -7,6 +7,7 @@
 import { invalidInput } from '../errors.js';
 import { DAY_MS, civilFromDays, daysFromCivil } from './calendar.js';
 import { localDayNumber } from './timezone.js';
+import { safeNumber } from '../exact.js';
 
 /** No zone's offset reaches ±2 days, so the first instant of local day D lies within this of D's UTC midnight. */
 const OFFSET_SEARCH_MS = 2 * DAY_MS;
@@ -32,7 +33,7 @@ export function defaultBillingPeriod(timezone: string, startMs: BigInt64Array): 
   if (startMs.length === 0) throw invalidInput('period is required when there are no intervals');
   let earliestMs = startMs[0]!;
   for (const value of startMs) if (value < earliestMs) earliestMs = value;
-  const { year, month } = civilFromDays(localDayNumber(timezone, Number(earliestMs)));
+  const { year, month } = civilFromDays(localDayNumber(timezone, safeNumber(earliestMs, 'earliestMs')));
   const nextYear = month === 12 ? year + 1 : year;
   const nextMonth = month === 12 ? 1 : month + 1;
   return {

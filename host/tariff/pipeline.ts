@@ -10,6 +10,7 @@ import { checkColumns, checkPeriod, checkUnassigned } from './request.js';
 import { slotTable } from './slots.js';
 import { buildStatement } from './statement.js';
 import { PRICE_OK, pricingError } from './status.js';
+import { safeNumber } from '../exact.js';
 import type { CompiledTariff, IntervalPriceColumns, PricedStatement, SlotTable } from './types.js';
 
 /** Sums the parts of every line of one billing period (see kernel-layout.ts). */
@@ -27,7 +28,7 @@ export function priceWithKernel(
   const slots = slotTable(compiled, fromMs, toMs, intervalMs);
   const { status, totals } = kernel(compiled, slots, checkedColumns);
   if (status !== PRICE_OK) {
-    const failedIndex = Number(totals[TOTAL_FAILED_INDEX]);
+    const failedIndex = safeNumber(totals[TOTAL_FAILED_INDEX], 'TOTAL_FAILED_INDEX');
     throw pricingError(status, failedIndex, checkedColumns.start[failedIndex]!);
   }
   return buildStatement({ tariff: compiled, slots, fromMs, toMs, unassigned }, totals);

@@ -3,7 +3,7 @@
 // order, total. One bigint operation per line: the per-interval work is the
 // kernel's.
 import { formatFixed, formatMinimal } from '../decimal.js';
-import { roundHalfEven } from '../exact.js';
+import { roundHalfEven, safeNumber } from '../exact.js';
 import {
   TOTAL_ESTIMATED, TOTAL_GAP, TOTAL_INTERVALS, TOTAL_PEAK_IMPORT_MWH, TOTAL_RESET, TOTAL_SPIKE,
   dynamicLineWord, energyLineWord, exportLineWord,
@@ -58,7 +58,7 @@ export function buildStatement(context: StatementContext, totals: BigInt64Array)
   let totalMinor = 0n;
   for (const { amountMinor } of minorLines) totalMinor += amountMinor;
   for (const { amountMinor } of taxes) totalMinor += amountMinor;
-  const intervals = Number(totals[TOTAL_INTERVALS]);
+  const intervals = safeNumber(totals[TOTAL_INTERVALS], 'TOTAL_INTERVALS');
   const statement = {
     tariff: tariff.id,
     currency: tariff.currency,
@@ -69,10 +69,10 @@ export function buildStatement(context: StatementContext, totals: BigInt64Array)
     intervals,
     missingIntervals: slots.slotCount - intervals,
     flaggedIntervals: {
-      estimated: Number(totals[TOTAL_ESTIMATED]),
-      reset: Number(totals[TOTAL_RESET]),
-      spike: Number(totals[TOTAL_SPIKE]),
-      gap: Number(totals[TOTAL_GAP]),
+      estimated: safeNumber(totals[TOTAL_ESTIMATED], 'TOTAL_ESTIMATED'),
+      reset: safeNumber(totals[TOTAL_RESET], 'TOTAL_RESET'),
+      spike: safeNumber(totals[TOTAL_SPIKE], 'TOTAL_SPIKE'),
+      gap: safeNumber(totals[TOTAL_GAP], 'TOTAL_GAP'),
     },
     unassigned: context.unassigned,
   };

@@ -27,6 +27,7 @@ import {
 import {
   conflictResponses, newChargePointSchema, objectReply, offerQuerySchema, tariffSchema, type NewChargePointBody, type OfferQueryBody, type TariffRequest,
 } from './schemas.js';
+import { safeNumber } from '../../exact.js';
 
 const chargePointReply = objectReply('chargePoint');
 const CHARGE_POINT_OWNER_ROLE = 'participant';
@@ -133,7 +134,7 @@ async function rankedOffers(context: ApiContext, query: OfferQuery): Promise<Ran
     supplierPartyId: quote.offer.supplierPartyId,
     validToMs: quote.offer.validToMs,
     coversDesiredEnergy: quote.coversDesiredEnergy,
-    expectedEnergyMWh: Number(quote.energyMWh),
+    expectedEnergyMWh: safeNumber(quote.energyMWh, 'energyMWh'),
     expectedAmount: quote.amount,
   }));
 }
@@ -206,6 +207,6 @@ export async function evChargePointsPlugin(app: FastifyInstance, context: ApiCon
     const offers = await rankedOffers(context, {
       mode, currency, powerW, desiredEnergyMWh, nowMs, limit: request.body.limit ?? EV_QUERY_OFFERS_MAX,
     });
-    return { query: { chargePointId: chargePoint.id, vehicleId, mode, currency, atMs: nowMs, powerW, desiredEnergyMWh: Number(desiredEnergyMWh), offers } };
+    return { query: { chargePointId: chargePoint.id, vehicleId, mode, currency, atMs: nowMs, powerW, desiredEnergyMWh: safeNumber(desiredEnergyMWh, 'desiredEnergyMWh'), offers } };
   });
 }

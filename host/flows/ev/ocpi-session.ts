@@ -4,7 +4,7 @@
 // session's metered 15-minute intervals become an OCPI CDR, which
 // `priceOcpiCdr` prices; the driver pays its `charge` incl. VAT.
 import { formatMinimal, parseMicro } from '../../decimal.js';
-import { roundHalfEven } from '../../exact.js';
+import { roundHalfEven, safeNumber } from '../../exact.js';
 import { EV_OFFER_SLOT_GRID_MS, LEDGER_AMOUNT_MICRO_MAX } from '../../limits.js';
 import { priceOcpiCdr, type PriceLimit } from '../../ocpi/price.js';
 import { parseTariff } from '../../ocpi/tariff.js';
@@ -100,8 +100,8 @@ export function sessionCdr(
   intervals.start.forEach((start, index) => {
     const energyMWh = intervals.energyMWh[index]!;
     if (energyMWh === 0n && (intervals.flags[index]! & EXCLUDED_PAIR_FLAGS) !== 0) return;
-    const fromMs = Math.max(Number(start), window.startMs);
-    const toMs = Math.min(Number(start) + intervalMs, window.endMs);
+    const fromMs = Math.max(safeNumber(start, 'start'), window.startMs);
+    const toMs = Math.min(safeNumber(start, 'start') + intervalMs, window.endMs);
     if (toMs <= fromMs) return;
     const hours = ocpiHours(BigInt(toMs - fromMs));
     const dimensions = energyMWh === 0n

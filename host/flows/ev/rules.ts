@@ -1,15 +1,12 @@
 // S1 offer rules (docs/flows.md "S1"), independent of HTTP: a supplier's
 // price series and its checks, the energy a battery takes or gives at
-// constant power, pricing energy at an offer's slots with the SPEC §3 kernel,
+// constant power, pricing energy at an offer's slots (SPEC §5 posting rule),
 // and the ranking of offers for one vehicle.
-import { currencyExponent } from '../../currency.js';
-import { formatFixed, formatMinimal, parseMicro } from '../../decimal.js';
-import { priceColumns } from '../../engine/price.js';
-import { statementTotalMicro } from '../../tariff/statement.js';
+import { formatMinorAmount } from '../../currency.js';
+import { formatMinimal, parseMicro } from '../../decimal.js';
 import { GridsettleError, invalidInput, limitExceeded } from '../../errors.js';
-import {
-  ENERGY_PRICE_MICRO_MAX, EV_OFFER_SLOT_GRID_MS, EV_OFFER_SLOTS_MAX, EV_OFFER_SPAN_MS_MAX, LEDGER_AMOUNT_MICRO_MAX,
-} from '../../limits.js';
+import { energyValue, minorUnitOf, postingAmount, sumExact, type ExactMicro } from '../../ledger/posting.js';
+import { ENERGY_PRICE_MICRO_MAX, EV_OFFER_SLOT_GRID_MS, EV_OFFER_SLOTS_MAX, EV_OFFER_SPAN_MS_MAX } from '../../limits.js';
 import { FlowError } from '../errors.js';
 
 /** `sell`: the supplier sells to the vehicle (charging); `buy`: it buys from the vehicle (V2G discharge). */
@@ -45,7 +42,7 @@ export interface EnergyIntervals {
 
 export interface PricedEnergy {
   energyMWh: bigint;
-  /** The statement total: parts rounded half-even to µ, their sum to the currency's minor unit (SPEC §3). */
+  /** Σ energy × price, rounded once, half to even, to the currency's minor unit (SPEC §5 posting rule). */
   amountMicro: bigint;
   /** The same as a statement amount ("5.63"). */
   amount: string;
@@ -153,41 +150,30 @@ export function constantPowerProfile(startMs: number, powerW: number, targetMWh:
 }
 
 /**
- * Prices `intervals` at the offer's slot prices with the tariff kernel: the
- * offer is a dynamic series (SPEC §3), each interval at the slot it starts
- * in. Energy outside the slots is `no_price`, never priced at zero.
+ * Prices `intervals` at the offer's slot prices, each interval at the slot
+ * it starts in: Σ energy × price, rounded once to the currency's minor unit
+ * (SPEC §5 posting rule). Energy outside the slots is `no_price`, never
+ * priced at zero.
  */
-export function priceAtOffer(offer: OfferTerms, intervals: EnergyIntervals, intervalMs = EV_OFFER_SLOT_GRID_MS): PricedEnergy {
-  const seriesFromMs = BigInt(offer.slots[0]!.fromMs);
+export function priceAtOffer(offer: OfferTerms, intervals: EnergyIntervals): PricedEnergy {
+  const slotStartsMs = offer.slots.map((slot) => BigInt(slot.fromMs));
+  const slotPricesMicro = offer.slots.map((slot, index) => parseMicro(slot.price, `slots[${index}].price`, 0n, ENERGY_PRICE_MICRO_MAX));
   const seriesToMs = BigInt(offer.slots[offer.slots.length - 1]!.toMs);
-  const start: bigint[] = [];
-  const energyMWh: bigint[] = [];
+  const values: ExactMicro[] = [];
+  let totalMWh = 0n;
   intervals.energyMWh.forEach((energy, index) => {
     if (energy === 0n) return;
     const intervalStartMs = intervals.start[index]!;
-    if (intervalStartMs < seriesFromMs || intervalStartMs >= seriesToMs) {
-      throw new GridsettleError('no_price', `energy in the interval starting ${intervalStartMs} lies outside offer ${offer.id}'s slots [${seriesFromMs}, ${seriesToMs})`);
+    // Slots are sorted and contiguous: the last one starting at or before the interval holds it.
+    const slot = slotStartsMs.filter((fromMs) => fromMs <= intervalStartMs).length - 1;
+    if (slot < 0 || intervalStartMs >= seriesToMs) {
+      throw new GridsettleError('no_price', `energy in the interval starting ${intervalStartMs} lies outside offer ${offer.id}'s slots [${slotStartsMs[0]}, ${seriesToMs})`);
     }
-    start.push(intervalStartMs);
-    energyMWh.push(energy);
+    values.push(energyValue(energy, slotPricesMicro[slot]!));
+    totalMWh += energy;
   });
-  const totalMWh = energyMWh.reduce((sum, energy) => sum + energy, 0n);
-  if (start.length === 0) return { energyMWh: 0n, amountMicro: 0n, amount: formatFixed(0n, currencyExponent(offer.currency)) };
-  const statement = priceColumns(
-    offerTariff(offer),
-    { from: seriesFromMs, to: seriesToMs },
-    { start: BigInt64Array.from(start), imp: BigInt64Array.from(energyMWh) },
-    { intervalMs },
-  );
-  return { energyMWh: totalMWh, amountMicro: statementTotalMicro(statement, 0n, LEDGER_AMOUNT_MICRO_MAX), amount: statement.total };
-}
-
-/** The offer as a SPEC §3 tariff: its slots as a dynamic series in UTC (slots are contiguous, so each `from` ends the previous slot). */
-function offerTariff(offer: OfferTerms): Record<string, unknown> {
-  return {
-    id: offer.id, currency: offer.currency, timezone: 'UTC',
-    dynamic: offer.slots.map((slot) => ({ from: slot.fromMs, price: slot.price })),
-  };
+  const amountMicro = postingAmount({ ...sumExact(values), unit: minorUnitOf(offer.currency) });
+  return { energyMWh: totalMWh, amountMicro, amount: formatMinorAmount(amountMicro, offer.currency) };
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 import { priceOcpiSession, type MeteredIntervals, type OcpiPricedSession } from './ocpi-session.js';
 import { priceAtOffer, type PricedEnergy } from './rules.js';
 import type { CloseSessionBody } from './schemas.js';
+import { safeNumber } from '../../exact.js';
 
 /** The transfer that settles a session: one per session, so a retry answers `exists`. */
 export function sessionTransferId(sessionId: string): string {
@@ -98,7 +99,7 @@ async function priceSession(context: ApiContext, session: SessionBody, close: Cl
   const nowMs = context.nowMs();
   const settlement: SessionSettlement = {
     startMs: close.startMs, endMs: close.endMs, meterId: close.meterId,
-    energyMWh: Number(priced.energyMWh), unassignedMWh: Number(metered.unassignedMWh), unassignedSpans: metered.unassignedSpans,
+    energyMWh: safeNumber(priced.energyMWh, 'energyMWh'), unassignedMWh: safeNumber(metered.unassignedMWh, 'unassignedMWh'), unassignedSpans: metered.unassignedSpans,
     amount: priced.amount,
     transferId: priced.amountMicro === 0n ? null : sessionTransferId(session.id),
     pricedAtMs: nowMs, leafIndex: null, closedAtMs: null,
