@@ -23,7 +23,7 @@ export const VALIDATION_KEYWORDS = [
 
 /** A decimal string in major units (price, amount, rate): form checked here, range by the route (both `invalid_amount`). */
 export function decimalSchema(description: string, example: string) {
-  return { [DECIMAL_KEYWORD]: true, description: `${description}; a decimal string -?[0-9]+(.[0-9]{1,6})? (SPEC §1)`, examples: [example] } as const;
+  return { [DECIMAL_KEYWORD]: true, description: `${description}; a decimal string matching -?[0-9]+(\\.[0-9]{1,6})? (SPEC §1)`, examples: [example] } as const;
 }
 
 /** An integer in [minimum, maximum] whose bounds are the limit `limitName`. */
