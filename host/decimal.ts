@@ -2,7 +2,8 @@
 // 10^6 (µ, ppm) and printed back, exactly. Nothing is ever rounded here.
 import { GridsettleError } from './errors.js';
 
-const DECIMAL_PATTERN = /^-?[0-9]+(\.[0-9]{1,6})?$/;
+/** SPEC §1 decimal strings: at most 6 decimals, no exponent, sign, whitespace or bare point. */
+export const DECIMAL_PATTERN = /^-?[0-9]+(\.[0-9]{1,6})?$/;
 export const MICRO_PER_UNIT = 1_000_000n;
 
 /**
@@ -16,10 +17,7 @@ export function parseMicro(value: unknown, field: string, min: bigint, max: bigi
   if (!DECIMAL_PATTERN.test(value)) {
     throw new GridsettleError('invalid_amount', `${field} "${value}" is not a decimal string with at most 6 decimals`);
   }
-  const negative = value.startsWith('-');
-  const [whole, fraction = ''] = (negative ? value.slice(1) : value).split('.');
-  const magnitude = BigInt(whole!) * MICRO_PER_UNIT + BigInt(fraction.padEnd(6, '0'));
-  const micro = negative ? -magnitude : magnitude;
+  const micro = microOfDecimal(value);
   if (micro < min || micro > max) {
     throw new GridsettleError(
       'invalid_amount',
@@ -27,6 +25,14 @@ export function parseMicro(value: unknown, field: string, min: bigint, max: bigi
     );
   }
   return micro;
+}
+
+/** A string already matching DECIMAL_PATTERN, in units of 10^-6, exactly. */
+export function microOfDecimal(value: string): bigint {
+  const negative = value.startsWith('-');
+  const [whole, fraction = ''] = (negative ? value.slice(1) : value).split('.');
+  const magnitude = BigInt(whole!) * MICRO_PER_UNIT + BigInt(fraction.padEnd(6, '0'));
+  return negative ? -magnitude : magnitude;
 }
 
 function describe(value: unknown): string {

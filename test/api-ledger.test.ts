@@ -14,7 +14,8 @@ import { storeBackends } from './store-backends.js';
 import { LEDGER_SIGNER, NOW_MS, assertError, call, openApi, provision, type ApiFixture, type Provisioned } from './api-helpers.js';
 
 const NOT_OPERATOR = PARTY_ROLES.filter((role) => role !== 'operator');
-const BIG_MICRO = 9_007_199_254_740_993n; // 2^53 + 1: not representable as a double
+// 2^53 + 1 µ: not representable as a double, in currency units with 6 decimals.
+const BIG_AMOUNT = '9007199254.740993';
 
 interface Results { results: Array<{ index: number; id: string; result: string }> }
 const codesOf = (body: unknown): string[] => (body as Results).results.map((entry) => entry.result);
@@ -54,41 +55,51 @@ for (const backend of storeBackends()) {
     it('only operators create accounts and post transfers: every other role is 403', async () => {
       for (const role of NOT_OPERATOR) {
         assertError(await call(fixture.app, as(role), 'POST', '/v1/accounts', { accounts: [{ ...ACCOUNTS[2], id: `own-${role}` }] }), 403, 'forbidden');
-        const transfer = { type: 'single', id: `t-${role}`, debit: 'bank', credit: 'car-1', amountMicro: '1', currency: 'EUR', code: 1, ts: NOW_MS };
+        const transfer = { type: 'single', id: `t-${role}`, debit: 'bank', credit: 'car-1', amount: '0.000001', currency: 'EUR', code: 1, ts: NOW_MS };
         assertError(await call(fixture.app, as(role), 'POST', '/v1/transfers', { transfers: [transfer] }), 403, 'forbidden');
       }
     });
 
     it('transfers get per-transfer codes; two-phase pending → post moves exactly µ beyond 2^53; retries are exists or conflict', async () => {
-      const top = { type: 'single', id: 'top-up', debit: 'bank', credit: 'car-1', amountMicro: String(BIG_MICRO), currency: 'EUR', code: 1, ts: NOW_MS };
+      const top = { type: 'single', id: 'top-up', debit: 'bank', credit: 'car-1', amount: BIG_AMOUNT, currency: 'EUR', code: 1, ts: NOW_MS };
       const response = await call(fixture.app, as('operator'), 'POST', '/v1/transfers', { transfers: [
         top,
-        { type: 'pending', id: 'auth-77', debit: 'car-1', credit: 'charger-9', amountMicro: '20000000', currency: 'EUR', code: 3, ts: NOW_MS, timeoutMs: 900_000 },
-        { type: 'post', id: 'cap-77', pendingId: 'auth-77', amountMicro: '12340000', ts: NOW_MS },
-        { type: 'single', id: 'overdraw', debit: 'car-1', credit: 'charger-9', amountMicro: String(BIG_MICRO), currency: 'EUR', code: 3, ts: NOW_MS },
-        { ...top, amountMicro: '5' },
+        { type: 'pending', id: 'auth-77', debit: 'car-1', credit: 'charger-9', amount: '20', currency: 'EUR', code: 3, ts: NOW_MS, timeoutMs: 900_000 },
+        { type: 'post', id: 'cap-77', pendingId: 'auth-77', amount: '12.34', ts: NOW_MS },
+        { type: 'single', id: 'overdraw', debit: 'car-1', credit: 'charger-9', amount: BIG_AMOUNT, currency: 'EUR', code: 3, ts: NOW_MS },
+        { ...top, amount: '0.000005' },
         top,
       ] });
       assert.equal(response.statusCode, 200, response.body);
       assert.deepEqual(codesOf(response.json()), ['ok', 'ok', 'ok', 'insufficient_funds', 'conflict', 'exists']);
       const car = (await call(fixture.app, as('participant'), 'GET', '/v1/accounts/car-1')).json() as { account: { balance: Record<string, string> } };
-      assert.deepEqual(car.account.balance, {
-        debitsPostedMicro: '12340000', creditsPostedMicro: String(BIG_MICRO), debitsPendingMicro: '0', creditsPendingMicro: '0',
-      });
+      assert.deepEqual(car.account.balance, { debitsPosted: '12.340000', creditsPosted: BIG_AMOUNT, debitsPending: '0.000000', creditsPending: '0.000000' });
       const voided = await call(fixture.app, as('operator'), 'POST', '/v1/transfers', { transfers: [
-        { type: 'pending', id: 'auth-78', debit: 'car-1', credit: 'charger-9', amountMicro: '1', currency: 'EUR', code: 3, ts: NOW_MS, timeoutMs: 1 },
+        { type: 'pending', id: 'auth-78', debit: 'car-1', credit: 'charger-9', amount: '0.000001', currency: 'EUR', code: 3, ts: NOW_MS, timeoutMs: 1 },
         { type: 'void', id: 'void-78', pendingId: 'auth-78', ts: NOW_MS },
-        { type: 'post', id: 'late-78', pendingId: 'auth-78', amountMicro: '1', ts: NOW_MS },
+        { type: 'post', id: 'late-78', pendingId: 'auth-78', amount: '0.000001', ts: NOW_MS },
         { type: 'post', id: 'no-amount', pendingId: 'auth-77', ts: NOW_MS },
       ] });
       assert.deepEqual(codesOf(voided.json()), ['ok', 'ok', 'pending_already_voided', 'invalid_amount']);
     });
 
-    it('an amount that is not a string of digits is 400 invalid_request (money is never a JSON number)', async () => {
-      for (const amountMicro of ['1.5', 15, 9_007_199_254_740_993, '-1', '']) {
-        const transfer = { type: 'single', id: 'bad', debit: 'bank', credit: 'car-1', amountMicro, currency: 'EUR', code: 1, ts: NOW_MS };
-        assertError(await call(fixture.app, as('operator'), 'POST', '/v1/transfers', { transfers: [transfer] }), 400, 'invalid_request');
+    it('SPEC §1: an amount that is not a decimal string with at most 6 decimals is 400 invalid_amount, never rounded (a JSON number included)', async () => {
+      for (const amount of ['1.2345678', 15, 12.34, 9_007_199_254_740_993, '+1', '1e3', ' 1', '1 ', '.5', '5.', '', '0x10', true, null, ['1']]) {
+        const transfer = { type: 'single', id: 'bad', debit: 'bank', credit: 'car-1', amount, currency: 'EUR', code: 1, ts: NOW_MS };
+        assertError(await call(fixture.app, as('operator'), 'POST', '/v1/transfers', { transfers: [transfer] }), 400, 'invalid_amount');
       }
+      assert.equal((await call(fixture.app, as('operator'), 'GET', '/v1/transfers/bad')).statusCode, 404, 'nothing was posted');
+    });
+
+    it('SPEC §1: a well-formed amount out of the ledger range (zero, negative, over 2^62 µ) is the transfer\'s invalid_amount', async () => {
+      const transfer = { type: 'single', debit: 'bank', credit: 'car-1', currency: 'EUR', code: 1, ts: NOW_MS };
+      const response = await call(fixture.app, as('operator'), 'POST', '/v1/transfers', { transfers: [
+        { ...transfer, id: 'zero', amount: '0' }, { ...transfer, id: 'negative', amount: '-1.50' },
+        { ...transfer, id: 'huge', amount: '4611686018427.387905' }, { ...transfer, id: 'largest', amount: '4611686018427.387904' },
+      ] });
+      assert.deepEqual(codesOf(response.json()), ['invalid_amount', 'invalid_amount', 'invalid_amount', 'ok']);
+      const largest = (await call(fixture.app, as('operator'), 'GET', '/v1/transfers/largest')).json() as { transfer: { amount: string } };
+      assert.equal(largest.transfer.amount, '4611686018427.387904');
     });
 
     it("an account and its balance are read by its party, operators and regulators; to any other role it is 404", async () => {
@@ -105,17 +116,17 @@ for (const backend of storeBackends()) {
         const response = await call(fixture.app, as(role), 'GET', '/v1/transfers/cap-77');
         if (['participant', 'supplier', 'operator', 'regulator'].includes(role)) {
           assert.equal(response.statusCode, 200, `${role}: ${response.body}`);
-          assert.equal((response.json() as { transfer: { amountMicro: string; pendingId: string } }).transfer.amountMicro, '12340000');
+          assert.equal((response.json() as { transfer: { amount: string; pendingId: string } }).transfer.amount, '12.340000');
         } else assertError(response, 404, 'not_found');
       }
     });
 
-    it('a PPA record leaf is visible only to its supplier, its transmission company and read-all roles', async () => {
+    it('SPEC §5: a PPA record leaf is visible only to its supplier, its transmission company and regulators (not operators)', async () => {
       const ledger = new Ledger(fixture.store.ledger, LEDGER_SIGNER);
       const index = await ledger.appendRecord('ppa', { supplier: 'p-supplier', transmission: 'p-transmission', price: '0.21' }, NOW_MS);
       for (const role of PARTY_ROLES) {
         const response = await call(fixture.app, as(role), 'GET', `/v1/ledger/leaves/${index}`);
-        if (['supplier', 'transmission', 'operator', 'regulator'].includes(role)) {
+        if (['supplier', 'transmission', 'regulator'].includes(role)) {
           const { leaf } = response.json() as { leaf: { leafBase64: string; kind: string } };
           assert.equal(leaf.kind, 'ppa');
           assert.match(Buffer.from(leaf.leafBase64, 'base64').toString('utf8'), /"record":"ppa"/);
@@ -147,7 +158,7 @@ for (const backend of storeBackends()) {
       assert.deepEqual((await call(fixture.app, as('authority'), 'GET', `/v1/ledger/blocks/${block.height}`)).json(), { block });
 
       const lastIndex = block.treeSize - 1;
-      const inclusion = (await call(fixture.app, as('authority'), 'GET', `/v1/ledger/proofs/inclusion?index=${lastIndex}&treeSize=${block.treeSize}`)).json() as { leafHash: string; rootHash: string; proof: string[] };
+      const inclusion = (await call(fixture.app, as('regulator'), 'GET', `/v1/ledger/proofs/inclusion?index=${lastIndex}&treeSize=${block.treeSize}`)).json() as { leafHash: string; rootHash: string; proof: string[] };
       assert.equal(inclusion.rootHash, block.rootHash);
       assert.ok(verifyInclusion(lastIndex, block.treeSize, hex(inclusion.leafHash), inclusion.proof.map(hex), hex(block.rootHash)));
       assert.ok(!verifyInclusion(lastIndex, block.treeSize, hex(inclusion.leafHash), inclusion.proof.map(hex), hex(inclusion.leafHash)));
@@ -169,7 +180,7 @@ describe('SPEC §5 two-phase over HTTP: expiry voids (server sweep)', () => {
     try {
       const operator = fixture.operatorKey;
       await call(fixture.app, operator, 'POST', '/v1/accounts', { accounts: [ACCOUNTS[2], { id: 'sink', party: 'operator', currency: 'EUR', kind: 'revenue' }] });
-      const pending = { type: 'pending', id: 'auth-1', debit: 'bank', credit: 'sink', amountMicro: '5', currency: 'EUR', code: 1, ts: NOW_MS, timeoutMs: 1_000 };
+      const pending = { type: 'pending', id: 'auth-1', debit: 'bank', credit: 'sink', amount: '0.000005', currency: 'EUR', code: 1, ts: NOW_MS, timeoutMs: 1_000 };
       assert.deepEqual(codesOf((await call(fixture.app, operator, 'POST', '/v1/transfers', { transfers: [pending] })).json()), ['ok']);
       clockMs = NOW_MS + 1_000;
       let voided = await call(fixture.app, operator, 'GET', '/v1/transfers/auth-1%23expired');
@@ -180,7 +191,7 @@ describe('SPEC §5 two-phase over HTTP: expiry voids (server sweep)', () => {
       assert.equal(voided.statusCode, 200, voided.body);
       assert.equal((voided.json() as { transfer: { reason: string } }).transfer.reason, 'expired');
       const bank = (await call(fixture.app, operator, 'GET', '/v1/accounts/bank')).json() as { account: { balance: Record<string, string> } };
-      assert.equal(bank.account.balance.debitsPendingMicro, '0');
+      assert.equal(bank.account.balance.debitsPending, '0.000000');
     } finally {
       await fixture.close();
     }

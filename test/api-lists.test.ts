@@ -69,7 +69,7 @@ for (const backend of storeBackends()) {
       for (const partyId of EXTRA_PARTIES) await created(call(fixture.app, operator, 'POST', '/v1/parties', { partyId, name: partyId, role: 'participant' }));
       for (const meterId of EXTRA_METERS) await created(call(fixture.app, operator, 'POST', '/v1/meters', { meterId, gatewayId: 'gw-2', partyId: 'p-supplier' }));
       const accounts = ACCOUNTS.map(([id, party]) => ({ id, party, currency: 'EUR', kind: 'asset' }));
-      const transfers = TRANSFERS.map(([id, debit, credit]) => ({ type: 'single', id, debit, credit, amountMicro: '1000000', currency: 'EUR', code: 1, ts: 1 }));
+      const transfers = TRANSFERS.map(([id, debit, credit]) => ({ type: 'single', id, debit, credit, amount: '1', currency: 'EUR', code: 1, ts: 1 }));
       for (const [path, body] of [['/v1/accounts', { accounts }], ['/v1/transfers', { transfers }]] as const) {
         const response = await call(fixture.app, operator, 'POST', path, body);
         assert.ok((response.json() as { results: Array<{ result: string }> }).results.every((result) => result.result === 'ok'), response.body);
@@ -103,11 +103,13 @@ for (const backend of storeBackends()) {
         }
       });
 
-      it(`${list.path}: limit ${API_LIST_LIMIT_MAX + 1} is 400 limit_exceeded naming API_LIST_LIMIT_MAX; limit 0 is 400 invalid_request`, async () => {
+      it(`${list.path}: limit ${API_LIST_LIMIT_MAX + 1} and limit 0 are 400 limit_exceeded naming API_LIST_LIMIT_MAX (SPEC §1: either side of the range)`, async () => {
         const over = await call(fixture.app, fixture.operatorKey, 'GET', `${list.path}?limit=${API_LIST_LIMIT_MAX + 1}`);
         assertError(over, 400, 'limit_exceeded');
         assert.match(over.body, /API_LIST_LIMIT_MAX/);
-        assertError(await call(fixture.app, fixture.operatorKey, 'GET', `${list.path}?limit=0`), 400, 'invalid_request');
+        const zero = await call(fixture.app, fixture.operatorKey, 'GET', `${list.path}?limit=0`);
+        assertError(zero, 400, 'limit_exceeded');
+        assert.match(zero.body, /API_LIST_LIMIT_MAX/);
       });
     }
 

@@ -12,6 +12,7 @@ import { buildApp } from '../host/api/app.js';
 import type { SettlementStore } from '../host/store/settlement-store.js';
 import { storeBackends } from './store-backends.js';
 import { TOU_TARIFF } from './settlement-helpers.js';
+import { microOf } from './flow-helpers.js';
 import {
   LEDGER_TEST_OPTIONS, NOW_MS, assertError, call, columnar, created, openApi, postBatch, provision, type ApiFixture, type Provisioned,
 } from './api-helpers.js';
@@ -44,7 +45,7 @@ async function debitsPostedMicro(app: FastifyInstance, apiKey: string, ledgerAcc
   const response = await call(app, apiKey, 'GET', `/v1/accounts/${ledgerAccountId}`);
   if (response.statusCode === 404) return 0n;
   assert.equal(response.statusCode, 200, response.body);
-  return BigInt((response.json() as { account: { balance: { debitsPostedMicro: string } } }).account.balance.debitsPostedMicro);
+  return microOf((response.json() as { account: { balance: { debitsPosted: string } } }).account.balance.debitsPosted);
 }
 
 for (const backend of storeBackends()) {
@@ -171,8 +172,8 @@ for (const backend of storeBackends()) {
       const adjustmentId = settlementTransferId('acct-1', DEC_FROM_MS, NOW_MS, 1);
       const adjustment = await call(app, setup.keys.participant, 'GET', `/v1/transfers/${adjustmentId}`);
       assert.equal(adjustment.statusCode, 200, adjustment.body);
-      const transfer = (adjustment.json() as { transfer: { amountMicro: string; code: number; refs: string[] } }).transfer;
-      assert.deepEqual(transfer, { ...transfer, amountMicro: '950000', code: SETTLEMENT_ADJUSTMENT_CODE, refs: [settlementTransferId('acct-1', DEC_FROM_MS, NOW_MS, 0)] });
+      const transfer = (adjustment.json() as { transfer: { amount: string; code: number; refs: string[] } }).transfer;
+      assert.deepEqual(transfer, { ...transfer, amount: '0.950000', code: SETTLEMENT_ADJUSTMENT_CODE, refs: [settlementTransferId('acct-1', DEC_FROM_MS, NOW_MS, 0)] });
 
       const history = (await call(app, setup.keys.supplier, 'GET', `/v1/billing-accounts/acct-1/statements?from=${DEC_FROM_MS}&to=${NOW_MS}`)).json() as StatementsBody;
       assert.deepEqual(history.statements.map((stored) => stored.statement?.total).slice(-2), ['22.49', '23.44'], 'every run kept, oldest first');

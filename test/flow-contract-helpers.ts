@@ -1,6 +1,6 @@
 // Fixtures of the metered-contract flow suites (S2, S7, S9): more parties
 // and meters than `provision` makes, signed ingest of meter readings, and the
-// ledger leaves a flow wrote, read as the operator.
+// ledger leaves a flow wrote, read as a regulator.
 import assert from 'node:assert/strict';
 import type { PartyRole } from '../host/store/party-store.js';
 import type { GatewayFrame } from '../host/ingest/encode.js';
@@ -33,13 +33,13 @@ export interface LeafRecord {
   record: Record<string, unknown>;
 }
 
-/** Every leaf of the log, decoded, as the operator reads them. */
+/** Every leaf of the log, decoded, as a regulator reads them (SPEC §5: regulators read all, operators not PPA records). */
 export async function allLeaves(fixture: FlowFixture): Promise<LeafRecord[]> {
   const sealed = await call(fixture.app, fixture.as('operator'), 'POST', '/v1/ledger/blocks');
   const { treeSize } = (sealed.json() as { block: { treeSize: number } }).block;
   const leaves: LeafRecord[] = [];
   for (let index = 0; index < treeSize; index++) {
-    const response = await call(fixture.app, fixture.as('operator'), 'GET', `/v1/ledger/leaves/${index}`);
+    const response = await call(fixture.app, fixture.as('regulator'), 'GET', `/v1/ledger/leaves/${index}`);
     assert.equal(response.statusCode, 200, response.body);
     const { leafBase64 } = (response.json() as { leaf: { leafBase64: string } }).leaf;
     leaves.push({ index, record: JSON.parse(Buffer.from(leafBase64, 'base64').toString('utf8')) as Record<string, unknown> });

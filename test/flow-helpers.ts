@@ -42,11 +42,18 @@ export async function fundedWallet(fixture: FlowFixture, role: PartyRole, curren
   return accountId;
 }
 
+/** An account's balance on the wire: SPEC §1 µ amounts, exactly 6 decimals. */
 export interface BalanceView {
-  debitsPostedMicro: string;
-  creditsPostedMicro: string;
-  debitsPendingMicro: string;
-  creditsPendingMicro: string;
+  debitsPosted: string;
+  creditsPosted: string;
+  debitsPending: string;
+  creditsPending: string;
+}
+
+/** A wire µ amount ("12.340000") in µ; asserts its form, exactly 6 decimals. */
+export function microOf(amount: string): bigint {
+  assert.match(amount, /^-?[0-9]+\.[0-9]{6}$/, `a µ amount has exactly 6 decimals: ${amount}`);
+  return BigInt(amount.replace('.', ''));
 }
 
 /** An account's balance as its party (or any reader) sees it over HTTP. */
@@ -58,7 +65,7 @@ export async function balanceOf(app: FastifyInstance, apiKey: string, accountId:
 
 /** credits − debits posted, in µ: what a wallet holds. */
 export function postedMicro(balance: BalanceView): bigint {
-  return BigInt(balance.creditsPostedMicro) - BigInt(balance.debitsPostedMicro);
+  return microOf(balance.creditsPosted) - microOf(balance.debitsPosted);
 }
 
 /** The ledger recomputes from storage (verifyLedger) and Σ debits = Σ credits over every account. */

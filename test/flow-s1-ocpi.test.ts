@@ -175,8 +175,8 @@ for (const backend of storeBackends()) {
       assert.equal(await wallet('p-participant'), 20_000_000n - 3_580_000n);
       assert.equal(await wallet('p-cpo'), 3_580_000n);
       const transfer = (await call(fixture.app, as('p-cpo'), 'GET', '/v1/transfers/s1%3Asession%3As-ocpi-1')).json() as { transfer: Record<string, unknown> };
-      assert.deepEqual([transfer.transfer.debit, transfer.transfer.credit, transfer.transfer.amountMicro, transfer.transfer.code],
-        [wallets['p-participant'], wallets['p-cpo'], '3580000', 2103]);
+      assert.deepEqual([transfer.transfer.debit, transfer.transfer.credit, transfer.transfer.amount, transfer.transfer.code],
+        [wallets['p-participant'], wallets['p-cpo'], '3.580000', 2103]);
       recordLeaf = session.settlement!.leafIndex!;
       assert.equal((await close('p-participant', 's-ocpi-1', 'm-ocpi-1', T0, T0 + 37 * MINUTE_MS)).statusCode, 200, 'a repeated close answers the closed session');
       assert.equal(await wallet('p-participant'), 16_420_000n, 'and posts nothing again');

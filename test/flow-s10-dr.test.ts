@@ -87,7 +87,7 @@ for (const backend of storeBackends()) {
       const register = (body: object, apiKey = as('participant')) => call(fixture.app, apiKey, 'POST', '/v1/appliances', body);
       const base = { id: 'a9', meterId: 'm-1', supplierPartyId: 'p-supplier', currency: 'EUR', price: '0.25', flexiblePowerW: 100 };
       assertError(await register({ ...base, price: '0.1234567' }), 400, 'invalid_amount');
-      assertError(await register({ ...base, flexiblePowerW: 0 }), 400, 'invalid_request');
+      assertError(await register({ ...base, flexiblePowerW: 0 }), 400, 'limit_exceeded');
       assertError(await register({ ...base, id: 'a:9' }), 400, 'invalid_request');
       assertError(await register({ ...base, supplierPartyId: 'p-transmission' }), 400, 'invalid_request');
       assertError(await register({ ...base, meterId: 'dr-m3' }), 404, 'not_found');

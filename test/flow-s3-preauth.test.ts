@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { storeBackends } from './store-backends.js';
 import { LEDGER_SIGNER, NOW_MS, assertError, call } from './api-helpers.js';
-import { assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
+import { assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, microOf, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
 import { Ledger } from '../host/ledger/ledger.js';
 
 /** EUR has 2 decimals (ISO 4217): one cent is 10^(6−2) µ. */
@@ -70,11 +70,11 @@ for (const backend of storeBackends()) {
       assert.equal(view.expiresAtMs, NOW_MS + 600_000);
       assert.equal((await read('supplier', 'auth-1')).status, 'settlement_possible');
       const balance = await vehicleBalance();
-      assert.equal(BigInt(balance.debitsPendingMicro), eurMicro(2_000n));
+      assert.equal(microOf(balance.debitsPending), eurMicro(2_000n));
       assert.equal(postedMicro(balance), eurMicro(5_000n));
-      assert.equal(BigInt((await balanceOf(fixture.app, as('supplier'), OWNER_WALLET)).creditsPendingMicro), eurMicro(2_000n));
+      assert.equal(microOf((await balanceOf(fixture.app, as('supplier'), OWNER_WALLET)).creditsPending), eurMicro(2_000n));
       assert.equal((await authorise('auth-small', '1.00')).statusCode, 201);
-      assert.equal(BigInt((await vehicleBalance()).debitsPendingMicro), eurMicro(2_100n));
+      assert.equal(microOf((await vehicleBalance()).debitsPending), eurMicro(2_100n));
     });
 
     it('roles: the vehicle may not capture (403); an unrelated party sees neither the authorisation nor its steps (404); a regulator reads it', async () => {
@@ -102,7 +102,7 @@ for (const backend of storeBackends()) {
       const vehicle = await vehicleBalance();
       assert.equal(postedMicro(vehicle), eurMicro(5_000n) - eurMicro(1_337n));
       // auth-small (1.00) is still held.
-      assert.equal(BigInt(vehicle.debitsPendingMicro), eurMicro(100n));
+      assert.equal(microOf(vehicle.debitsPending), eurMicro(100n));
       assert.equal(postedMicro(await balanceOf(fixture.app, as('supplier'), OWNER_WALLET)), eurMicro(1_337n));
     });
 
@@ -137,13 +137,13 @@ for (const backend of storeBackends()) {
       assert.equal((await step('supplier', 'auth-small', 'void', { ts: clockMs + 1 })).statusCode, 200);
       assertError(await step('supplier', 'auth-small', 'capture', { amount: '1.00', ts: clockMs }), 409, 'invalid_state');
       const balance = await vehicleBalance();
-      assert.equal(BigInt(balance.debitsPendingMicro), 0n);
+      assert.equal(microOf(balance.debitsPending), 0n);
       assert.equal(postedMicro(balance), before);
     });
 
     it('expiry: from expiresAtMs the status is "expired" and a capture is authorisation_expired; the ledger sweep releases the hold', async () => {
       assert.equal((await authorise('auth-2', '5.00', { timeoutMs: 1_000 })).statusCode, 201);
-      assert.equal(BigInt((await vehicleBalance()).debitsPendingMicro), eurMicro(500n));
+      assert.equal(microOf((await vehicleBalance()).debitsPending), eurMicro(500n));
       clockMs = NOW_MS + 1_000;
       assert.equal((await read('supplier', 'auth-2')).status, 'expired');
       assertError(await step('supplier', 'auth-2', 'capture', { amount: '5.00', ts: clockMs }), 409, 'authorisation_expired');
@@ -152,7 +152,7 @@ for (const backend of storeBackends()) {
       assert.deepEqual(voids.map((row) => row.id), ['s3:hold:auth-2#expired']);
       const view = await read('participant', 'auth-2');
       assert.deepEqual([view.status, view.captured, view.released], ['expired', null, '5.00']);
-      assert.equal(BigInt((await vehicleBalance()).debitsPendingMicro), 0n);
+      assert.equal(microOf((await vehicleBalance()).debitsPending), 0n);
       assert.equal(postedMicro(await vehicleBalance()), eurMicro(5_000n) - eurMicro(1_337n));
     });
 
@@ -160,12 +160,12 @@ for (const backend of storeBackends()) {
       // 50.00 − 13.37 = 36.63 is left; 36.64 is one cent too much.
       assertError(await authorise('auth-3', '36.64'), 409, 'insufficient_funds');
       assert.equal((await read('supplier', 'auth-3')).status, 'declined');
-      assert.equal(BigInt((await vehicleBalance()).debitsPendingMicro), 0n);
+      assert.equal(microOf((await vehicleBalance()).debitsPending), 0n);
       assertError(await authorise('auth-3', '36.64'), 409, 'insufficient_funds');
       assertError(await authorise('auth-3', '36.63'), 409, 'authorisation_conflict');
       const exact = await authorise('auth-4', '36.63');
       assert.equal(exact.statusCode, 201, exact.body);
-      assert.equal(BigInt((await vehicleBalance()).debitsPendingMicro), eurMicro(3_663n));
+      assert.equal(microOf((await vehicleBalance()).debitsPending), eurMicro(3_663n));
     });
 
     it('bad input: sub-cent, zero and malformed amounts are invalid_amount; a timeout outside its range is limit_exceeded; unknown apparatus is 404', async () => {

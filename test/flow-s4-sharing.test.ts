@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { storeBackends } from './store-backends.js';
 import { NOW_MS, assertError, call, created } from './api-helpers.js';
-import { assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
+import { assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, microOf, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
 import { roundHalfEven as rhe } from '../host/exact.js';
 import { formatMicro } from '../host/decimal.js';
 
@@ -88,9 +88,9 @@ for (const backend of storeBackends()) {
       assert.equal(await micro('p-participant'), 10_000_000n - EXPECTED.compensationMicro);
       assert.deepEqual(await Promise.all(OCCUPANTS.map(micro)), shares);
       const clearing = await balanceOf(fixture.app, fixture.as('operator'), 's4-clearing:operator:EUR');
-      assert.deepEqual([BigInt(clearing.creditsPostedMicro), BigInt(clearing.debitsPostedMicro)], [EXPECTED.compensationMicro, EXPECTED.compensationMicro]);
+      assert.deepEqual([microOf(clearing.creditsPosted), microOf(clearing.debitsPosted)], [EXPECTED.compensationMicro, EXPECTED.compensationMicro]);
       const transfer = (await call(fixture.app, keys['p-occ-c']!, 'GET', '/v1/transfers/s4%3Aev-1%3A2')).json() as { transfer: Record<string, unknown> };
-      assert.deepEqual([transfer.transfer.debit, transfer.transfer.credit, transfer.transfer.amountMicro], ['s4-clearing:operator:EUR', 'wallet:p-occ-c:EUR', String(shares[2])]);
+      assert.deepEqual([transfer.transfer.debit, transfer.transfer.credit, microOf(String(transfer.transfer.amount))], ['s4-clearing:operator:EUR', 'wallet:p-occ-c:EUR', shares[2]]);
     });
 
     it('submitting the same event again answers the same and posts nothing; another body under its id is sharing_event_conflict', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { storeBackends } from './store-backends.js';
 import { NOW_MS, assertError, call } from './api-helpers.js';
-import { addParty, assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
+import { addParty, assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, microOf, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
 
 const INTERVAL = NOW_MS + 3_600_000; // 01:00, a 15-minute boundary
 const KWH = 1_000_000; // mWh
@@ -57,7 +57,7 @@ for (const backend of storeBackends()) {
       assert.equal((await order('north-seller', { id: 'S2', side: 'sell', zone: 'north', energyMWh: 20 * KWH, price: '0.20' })).statusCode, 201);
       assert.equal((await order('south-seller', { id: 'S3', side: 'sell', zone: 'south', energyMWh: 30 * KWH, price: '0.27' })).statusCode, 201);
       const wallet = await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR');
-      assert.equal(wallet.debitsPendingMicro, String(9_000_000 + 900_000));
+      assert.equal(microOf(wallet.debitsPending), 9_000_000n + 900_000n);
     });
 
     it('bad orders: unknown zone, 7-decimal price, misaligned interval, a bid the wallet cannot cover, a repeated id with another body', async () => {
@@ -77,7 +77,7 @@ for (const backend of storeBackends()) {
       assertError(await call(fixture.app, keys['south-buyer']!, 'POST', '/v1/market/orders/B3/cancel'), 404, 'not_found');
       const cancelled = await call(fixture.app, keys['north-buyer']!, 'POST', '/v1/market/orders/B3/cancel');
       assert.equal((cancelled.json() as { order: { status: string } }).order.status, 'cancelled');
-      assert.equal((await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR')).debitsPendingMicro, '9000000');
+      assert.equal((await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR')).debitsPending, '9.000000');
       assert.equal((await call(fixture.app, fixture.as('authority'), 'GET', '/v1/market/orders/B3')).statusCode, 200);
     });
 
@@ -102,9 +102,9 @@ for (const backend of storeBackends()) {
       assert.equal(await held('south-buyer', 'wallet:p-south-buyer:EUR'), 20_000_000n - 3_380_000n);
       assert.equal(await held('south-seller', 'wallet:p-supplier:EUR'), 4_720_000n);
       assert.equal(await held('north-seller', 'wallet:p-north-seller:EUR'), 4_500_000n);
-      assert.equal((await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR')).debitsPendingMicro, '0');
+      assert.equal((await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR')).debitsPending, '0.000000');
       const market = await balanceOf(fixture.app, fixture.as('operator'), 'market:EUR');
-      assert.equal(BigInt(market.debitsPostedMicro) - BigInt(market.creditsPostedMicro), -10_000n, 'the rounding residual of one cent stays in the market');
+      assert.equal(microOf(market.debitsPosted) - microOf(market.creditsPosted), -10_000n, 'the rounding residual of one cent stays in the market');
       const again = await call(fixture.app, fixture.as('authority'), 'POST', `/v1/market/intervals/${INTERVAL}/clearing`);
       assert.deepEqual((again.json() as { interval: unknown }).interval, (reply.json() as { interval: unknown }).interval);
       assert.equal(await held('north-buyer', 'wallet:p-participant:EUR'), 20_000_000n - 5_850_000n);

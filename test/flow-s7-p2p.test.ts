@@ -121,7 +121,7 @@ for (const backend of storeBackends()) {
       assertError(await propose({ buyer: 'p-nobody' }), 400, 'counterparty_invalid');
       assertError(await propose({ meters: ['m-2'] }), 400, 'meter_not_owned');
       assertError(await propose({ price: '101' }), 400, 'invalid_amount');
-      assertError(await propose({ toleranceMWh: -1 }), 400, 'invalid_request');
+      assertError(await propose({ toleranceMWh: -1 }), 400, 'limit_exceeded');
       assertError(await propose({ period: { from: PERIOD.from, to: PERIOD.from } }), 400, 'invalid_input');
       assertError(await call(fixture.app, fixture.as('participant'), 'POST', '/v1/p2p-contracts', contractTerms({ price: '0.2' })), 409, 'already_exists');
     });

@@ -114,7 +114,7 @@ for (const backend of storeBackends()) {
       assertError(await report(participant, { ...E2, from: E2.from + MINUTE_MS }), 400, 'invalid_input');
       assertError(await report(driver, { ...E1, from: E1.to, to: E1.from }), 400, 'invalid_input');
       assertError(await report(driver, { ...E1, to: NOW_MS + MINUTE_MS }), 409, 'window_open');
-      assertError(await report(driver, { ...E1, quantityMWh: -1 }), 400, 'invalid_request');
+      assertError(await report(driver, { ...E1, quantityMWh: -1 }), 400, 'limit_exceeded');
       assert.equal((await call(fixture.app, driver, 'GET', '/v1/connection-events/e-bad')).statusCode, 404);
     });
 

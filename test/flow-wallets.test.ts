@@ -23,7 +23,7 @@ for (const backend of storeBackends()) {
       const balance = await balanceOf(fixture.app, fixture.as('participant'), wallet);
       assert.equal(postedMicro(balance), 25_500_000n);
       const clearing = await balanceOf(fixture.app, fixture.as('operator'), 'clearing:operator:EUR');
-      assert.equal(clearing.debitsPostedMicro, '25500000');
+      assert.equal(clearing.debitsPosted, '25.500000');
     });
 
     it('opening the same wallet again answers the same wallet; a prepaid wallet carries the prepaid flag', async () => {

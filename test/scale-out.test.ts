@@ -137,7 +137,8 @@ if (PG_URL_SET !== '') {
     it('transfers posted through both hosts at once: leaves gap-free and unique, shared ids ok exactly once, verifyLedger ok', async () => {
       const accounts = [{ id: 'src', party: 'operator', currency: 'EUR', kind: 'asset' }, { id: 'dst', party: 'operator', currency: 'EUR', kind: 'revenue' }];
       await json(call(hosts[0]!, 'POST', '/v1/accounts', { accounts }), 200);
-      const transfer = (id: string, amountMicro: number) => ({ type: 'single', id, debit: 'src', credit: 'dst', amountMicro: String(amountMicro), currency: 'EUR', code: 1, ts: 1 });
+      // Amounts under 1 EUR, written as SPEC §1 µ amounts ("0.000020").
+      const transfer = (id: string, amountMicro: number) => ({ type: 'single', id, debit: 'src', credit: 'dst', amount: `0.${String(amountMicro).padStart(6, '0')}`, currency: 'EUR', code: 1, ts: 1 });
       const requests = Array.from({ length: LEDGER_REQUESTS }, (_, r) => {
         const own = Array.from({ length: TRANSFERS_PER_REQUEST }, (_, k) => transfer(`t-${r}-${k}`, 1 + k));
         const shared = Array.from({ length: SHARED_TRANSFERS }, (_, k) => transfer(`shared-${k}`, 1_000));

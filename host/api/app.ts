@@ -19,6 +19,7 @@ import { ApiMetrics } from './metrics.js';
 import { operationsPlugin } from './operations.js';
 import { partiesPlugin } from './parties.js';
 import { settlementPlugin } from './settlement.js';
+import { VALIDATION_KEYWORDS } from './validation.js';
 import { flowsPlugin } from '../flows/index.js';
 
 export interface AppOptions extends LocationOptions {
@@ -102,8 +103,9 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },
     bodyLimit: API_BODY_BYTES_MAX,
-    // Unknown body fields are refused (400 invalid_request), not silently dropped.
-    ajv: { customOptions: { removeAdditional: false } },
+    // Unknown body fields are refused (400 invalid_request), not silently dropped; verbose
+    // errors carry their schema, so a range failure can name its limit (validation.ts).
+    ajv: { customOptions: { removeAdditional: false, verbose: true, keywords: [...VALIDATION_KEYWORDS] } },
   });
   app.decorateRequest('caller', null);
   if (owned) app.addHook('onClose', async () => store.close());

@@ -63,11 +63,21 @@ export function callerOf(request: FastifyRequest): Party {
   return request.caller;
 }
 
-/** Roles that read every party's provisioning records (SPEC §5: regulators read all). */
-const READS_ALL: ReadonlySet<PartyRole> = new Set(['operator', 'regulator']);
+/**
+ * Who reads beyond their own: `records` are provisioning and ledger records
+ * in general; `agreements` are energy-purchase-agreement records, their
+ * deliveries and transfers, which SPEC §5 shows only to their supplier, their
+ * transmission company and regulators — not to operators.
+ */
+export type Readership = 'records' | 'agreements';
 
-export function readsAll(party: Party): boolean {
-  return READS_ALL.has(party.role);
+const READS_ALL: Readonly<Record<Readership, ReadonlySet<PartyRole>>> = {
+  records: new Set(['operator', 'regulator']),
+  agreements: new Set(['regulator']),
+};
+
+export function readsAll(party: Party, readership: Readership = 'records'): boolean {
+  return READS_ALL[readership].has(party.role);
 }
 
 /** What a list shows the caller: everything for read-all roles, else what the caller owns. */
@@ -95,7 +105,7 @@ export function requireRole(request: FastifyRequest, roles: readonly PartyRole[]
 }
 
 /** A read of one resource: its owner and read-all roles see it; to anyone else it does not exist (404, so existence does not leak). */
-export function notFoundUnlessVisible(caller: Party, ownerPartyIds: ReadonlyArray<string | null>, what: string): void {
-  if (readsAll(caller) || ownerPartyIds.includes(caller.partyId)) return;
+export function notFoundUnlessVisible(caller: Party, ownerPartyIds: ReadonlyArray<string | null>, what: string, readership: Readership = 'records'): void {
+  if (readsAll(caller, readership) || ownerPartyIds.includes(caller.partyId)) return;
   throw new ApiError('not_found', `${what} not found`);
 }

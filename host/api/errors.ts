@@ -6,6 +6,7 @@ import { CatalogueError } from '../catalogue-error.js';
 import { GridsettleError, type ComputeErrorCode } from '../errors.js';
 import { DuplicateKeyError } from '../store/party-store.js';
 import { flowErrorOf } from '../flows/errors.js';
+import { validationFailureOf, type AjvError } from './validation.js';
 
 export const API_ERROR_STATUS = {
   invalid_request: 400,
@@ -46,7 +47,8 @@ interface FastifyLikeError {
   code?: string;
   statusCode?: number;
   message: string;
-  validation?: unknown;
+  validation?: readonly AjvError[];
+  validationContext?: string;
 }
 
 // Fastify's own errors that have a catalogue code of their own.
@@ -64,7 +66,10 @@ export function errorReplyOf(error: unknown): ErrorReply {
   if (flowError !== null) return reply(flowError.status, flowError.code, flowError.message);
   if (error instanceof DuplicateKeyError) return reply(API_ERROR_STATUS.already_exists, 'already_exists', error.message);
   const fastifyError = error as FastifyLikeError;
-  if (fastifyError.validation !== undefined) return reply(400, 'invalid_request', fastifyError.message);
+  if (fastifyError.validation !== undefined) {
+    const failure = validationFailureOf(fastifyError.validation, fastifyError.validationContext, fastifyError.message);
+    return reply(400, failure.code, failure.message);
+  }
   const batchCode = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
   if (batchCode !== undefined) return reply(BATCH_ERROR_STATUS[batchCode], batchCode, fastifyError.message);
   const status = fastifyError.statusCode;

@@ -1,21 +1,26 @@
 // Lists of ledger accounts and of one account's transfers (docs/api.md
 // "Lists"), scoped like the reads by id: an account is its party's, and an
 // account's transfers are visible wherever the account is (each one debits
-// or credits it); operators and regulators see every account.
+// or credits it), except that operators do not see PPA transfers (SPEC §5);
+// operators and regulators see every account.
 import type { FastifyInstance } from 'fastify';
 import type { Party } from '../store/party-store.js';
 import { bearerSecurity, authErrorResponses } from './schemas.js';
-import { callerOf, listScopeOf, notFoundUnlessVisible } from './auth.js';
+import { callerOf, listScopeOf, notFoundUnlessVisible, readsAll } from './auth.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
+import { AGREEMENT_TRANSFER_CODES } from './ledger-access.js';
 import { accountSchema, idParamsSchema, transferSchema } from './ledger-schemas.js';
 import { accountView, transferView } from './ledger-views.js';
 import { pageOf, pageQuerySchema, pageReplySchema, pageRequestOf, type PageQuery } from './paging.js';
 
-async function requireVisibleAccount(context: ApiContext, caller: Party, accountId: string): Promise<void> {
+/** The transfer codes of the account's list hidden from `caller`, who may see the account; 404 if it may not. */
+async function hiddenTransferCodes(context: ApiContext, caller: Party, accountId: string): Promise<readonly number[]> {
   const [account] = await context.store.ledger.ledgerRead((reader) => reader.readAccounts([accountId]));
   if (account === undefined) throw new ApiError('not_found', `account ${accountId} not found`);
   notFoundUnlessVisible(caller, [account.party], `account ${accountId}`);
+  // The account's party is a party of every transfer on it.
+  return account.party === caller.partyId || readsAll(caller, 'agreements') ? [] : AGREEMENT_TRANSFER_CODES;
 }
 
 export function ledgerListRoutes(app: FastifyInstance, context: ApiContext): void {
@@ -39,8 +44,8 @@ export function ledgerListRoutes(app: FastifyInstance, context: ApiContext): voi
   }, async (request) => {
     const { id } = request.params;
     const page = pageRequestOf(request.query);
-    await requireVisibleAccount(context, callerOf(request), id);
-    const rows = await context.store.ledgerLists.transfersPage(id, page);
+    const hiddenCodes = await hiddenTransferCodes(context, callerOf(request), id);
+    const rows = await context.store.ledgerLists.transfersPage(id, page, hiddenCodes);
     if (rows === null) throw new ApiError('invalid_request', `querystring/after: ${page.after} is not a transfer of account ${id}`);
     const { items, next } = pageOf(rows, request.query, (row) => row.id);
     return { transfers: items.map(transferView), next };

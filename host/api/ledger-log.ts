@@ -1,8 +1,10 @@
 // The verifiable log over HTTP (SPEC §5 "Verifiable"): leaves, signed blocks,
 // RFC 6962/9162 inclusion and consistency proofs, the block-signing public
-// key. Hashes are lowercase hex, as in block headers. Blocks and proofs carry
-// only hashes, so every authenticated party may read them; a leaf's bytes
-// follow the record's visibility (ledger-access.ts).
+// key. Hashes are lowercase hex, as in block headers. Blocks and consistency
+// proofs carry only tree hashes, so every authenticated party may read them;
+// a leaf and its inclusion proof follow the record's visibility
+// (ledger-access.ts), so a record hidden from a party cannot be probed by its
+// hash either.
 import type { FastifyInstance } from 'fastify';
 import { publicKeyBase64, publicKeyId, publicKeyPem } from '../ledger/keys.js';
 import { bearerSecurity, authErrorResponses } from './schemas.js';
@@ -14,6 +16,8 @@ import {
   blockSchema, blocksQuerySchema, consistencyQuerySchema, hashListSchema, heightParamsSchema, inclusionQuerySchema, indexParamsSchema, leafSchema,
 } from './ledger-schemas.js';
 import { blockView, hashesView, hashView, leafView } from './ledger-views.js';
+import type { LeafRow } from '../store/ledger-store.js';
+import type { Party } from '../store/party-store.js';
 
 const hexSchema = { type: 'string' } as const;
 
@@ -27,6 +31,14 @@ async function requireTreeSize(context: ApiContext, size: number, name: string):
   if (size > treeSize) throw new ApiError('invalid_request', `${name} ${size} is beyond the log's size ${treeSize}`);
 }
 
+/** The leaf at `index` if `caller` may read it; null when there is none or it is hidden (both answer 404). */
+async function visibleLeaf(context: ApiContext, caller: Party, index: number): Promise<LeafRow | null> {
+  return context.store.ledger.ledgerRead(async (reader) => {
+    const [row] = await reader.readLeaves(index, index + 1);
+    return row !== undefined && (await leafVisibleTo(caller, reader, row.kind, row.leaf)) ? row : null;
+  });
+}
+
 function leafAndBlockRoutes(app: FastifyInstance, context: ApiContext, keyId: string): void {
   app.get<{ Params: { index: number } }>('/v1/ledger/leaves/:index', {
     schema: {
@@ -35,11 +47,7 @@ function leafAndBlockRoutes(app: FastifyInstance, context: ApiContext, keyId: st
     },
   }, async (request) => {
     const { index } = request.params;
-    const caller = callerOf(request);
-    const leaf = await context.store.ledger.ledgerRead(async (reader) => {
-      const [row] = await reader.readLeaves(index, index + 1);
-      return row !== undefined && (await leafVisibleTo(caller, reader, row.kind, row.leaf)) ? row : null;
-    });
+    const leaf = await visibleLeaf(context, callerOf(request), index);
     if (leaf === null) throw new ApiError('not_found', `leaf ${index} not found`);
     return { leaf: leafView(leaf) };
   });
@@ -76,7 +84,7 @@ function leafAndBlockRoutes(app: FastifyInstance, context: ApiContext, keyId: st
 function proofRoutes(app: FastifyInstance, context: ApiContext): void {
   app.get<{ Querystring: { index: number; treeSize: number } }>('/v1/ledger/proofs/inclusion', {
     schema: {
-      summary: 'RFC 9162 inclusion proof of leaf `index` in the tree of `treeSize` leaves', tags: ['ledger'], security: bearerSecurity,
+      summary: 'RFC 9162 inclusion proof of leaf `index` in the tree of `treeSize` leaves (visible as its record is)', tags: ['ledger'], security: bearerSecurity,
       querystring: inclusionQuerySchema,
       response: { 200: objectOf({ index: { type: 'integer' }, treeSize: { type: 'integer' }, leafHash: hexSchema, rootHash: hexSchema, proof: hashListSchema }), ...authErrorResponses },
     },
@@ -84,9 +92,10 @@ function proofRoutes(app: FastifyInstance, context: ApiContext): void {
     const { index, treeSize } = request.query;
     await requireTreeSize(context, treeSize, 'treeSize');
     if (index >= treeSize) throw new ApiError('invalid_request', `index ${index} is not below treeSize ${treeSize}`);
-    const [leaf] = await context.store.ledger.ledgerRead((reader) => reader.readLeaves(index, index + 1));
+    const leaf = await visibleLeaf(context, callerOf(request), index);
+    if (leaf === null) throw new ApiError('not_found', `leaf ${index} not found`);
     const proof = await context.ledger.inclusionProof(index, treeSize);
-    return { index, treeSize, leafHash: hashView(leaf!.hash), rootHash: hashView(await context.ledger.rootAt(treeSize)), proof: hashesView(proof) };
+    return { index, treeSize, leafHash: hashView(leaf.hash), rootHash: hashView(await context.ledger.rootAt(treeSize)), proof: hashesView(proof) };
   });
 
   app.get<{ Querystring: { from: number; to: number } }>('/v1/ledger/proofs/consistency', {

@@ -1,11 +1,15 @@
 // JSON schemas of the ledger routes (SPEC §5, docs/api.md "Ledger"). Money
-// crosses the API as a decimal string of integer µ, never a JSON number.
+// crosses the API as a SPEC §1 µ amount: a decimal string of currency units,
+// up to 6 decimals in, exactly 6 out ("12.340000"), never a JSON number.
 import { ACCOUNT_RESULTS, TRANSFER_RESULTS } from '../ledger/result-codes.js';
 import { API_LEDGER_BLOCKS_PER_PAGE_MAX, API_LEDGER_EVENTS_PER_REQUEST_MAX, LEDGER_ID_LENGTH_MAX, LEDGER_REFS_MAX } from '../limits.js';
+import { decimalSchema, limitedIntegerSchema, LIMIT_KEYWORD } from './validation.js';
 
-/** Integer µ as digits; the ledger checks the range (invalid_amount). */
-export const microSchema = { type: 'string', pattern: '^[0-9]{1,20}$' } as const;
-const ledgerIdSchema = { type: 'string', minLength: 1, maxLength: LEDGER_ID_LENGTH_MAX } as const;
+/** A transfer's amount as posted: the schema checks the form; the ledger answers a value out of range with the event's `invalid_amount`. */
+const amountInSchema = decimalSchema('µ amount in currency units, up to 6 decimals', '12.34');
+/** A µ amount as the API writes it: exactly 6 decimals. */
+const microAmountSchema = { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{6}$', description: 'µ amount in currency units, exactly 6 decimals', examples: ['12.340000'] } as const;
+const ledgerIdSchema = { type: 'string', minLength: 1, maxLength: LEDGER_ID_LENGTH_MAX, [LIMIT_KEYWORD]: 'LEDGER_ID_LENGTH_MAX' } as const;
 const hexHashSchema = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const indexSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
@@ -19,11 +23,13 @@ const newAccountSchema = {
   properties: { id: ledgerIdSchema, party: ledgerIdSchema, currency: { type: 'string' }, kind: { type: 'string' }, flags: { type: 'integer', default: 0 } },
 } as const;
 
+const eventListSchema = { type: 'array', minItems: 1, maxItems: API_LEDGER_EVENTS_PER_REQUEST_MAX, [LIMIT_KEYWORD]: 'API_LEDGER_EVENTS_PER_REQUEST_MAX' } as const;
+
 export const newAccountsSchema = {
   type: 'object',
   required: ['accounts'],
   additionalProperties: false,
-  properties: { accounts: { type: 'array', minItems: 1, maxItems: API_LEDGER_EVENTS_PER_REQUEST_MAX, items: newAccountSchema } },
+  properties: { accounts: { ...eventListSchema, items: newAccountSchema } },
 } as const;
 
 // One flat shape for the four types; the ledger answers a missing member with the event's result code.
@@ -33,8 +39,8 @@ const transferEventSchema = {
   additionalProperties: false,
   properties: {
     type: { type: 'string', enum: ['single', 'pending', 'post', 'void'] },
-    id: ledgerIdSchema, ts: { type: 'integer' }, refs: { type: 'array', maxItems: LEDGER_REFS_MAX, items: ledgerIdSchema },
-    debit: ledgerIdSchema, credit: ledgerIdSchema, amountMicro: microSchema, currency: { type: 'string' },
+    id: ledgerIdSchema, ts: { type: 'integer' }, refs: { type: 'array', maxItems: LEDGER_REFS_MAX, [LIMIT_KEYWORD]: 'LEDGER_REFS_MAX', items: ledgerIdSchema },
+    debit: ledgerIdSchema, credit: ledgerIdSchema, amount: amountInSchema, currency: { type: 'string' },
     code: { type: 'integer' }, timeoutMs: { type: 'integer' }, pendingId: ledgerIdSchema,
   },
 } as const;
@@ -43,7 +49,7 @@ export const newTransfersSchema = {
   type: 'object',
   required: ['transfers'],
   additionalProperties: false,
-  properties: { transfers: { type: 'array', minItems: 1, maxItems: API_LEDGER_EVENTS_PER_REQUEST_MAX, items: transferEventSchema } },
+  properties: { transfers: { ...eventListSchema, items: transferEventSchema } },
 } as const;
 
 export function resultsSchema(codes: readonly string[]) {
@@ -64,8 +70,8 @@ export const transferResultsSchema = resultsSchema(TRANSFER_RESULTS);
 
 export const balanceSchema = {
   type: 'object',
-  required: ['debitsPostedMicro', 'creditsPostedMicro', 'debitsPendingMicro', 'creditsPendingMicro'],
-  properties: { debitsPostedMicro: microSchema, creditsPostedMicro: microSchema, debitsPendingMicro: microSchema, creditsPendingMicro: microSchema },
+  required: ['debitsPosted', 'creditsPosted', 'debitsPending', 'creditsPending'],
+  properties: { debitsPosted: microAmountSchema, creditsPosted: microAmountSchema, debitsPending: microAmountSchema, creditsPending: microAmountSchema },
 } as const;
 
 export const accountSchema = {
@@ -79,10 +85,10 @@ export const accountSchema = {
 
 export const transferSchema = {
   type: 'object',
-  required: ['id', 'index', 'type', 'debit', 'credit', 'amountMicro', 'currency', 'code', 'ts', 'refs'],
+  required: ['id', 'index', 'type', 'debit', 'credit', 'amount', 'currency', 'code', 'ts', 'refs'],
   properties: {
     id: { type: 'string' }, index: { type: 'integer' }, type: { type: 'string' }, debit: { type: 'string' }, credit: { type: 'string' },
-    amountMicro: microSchema, currency: { type: 'string' }, code: { type: 'integer' }, ts: { type: 'integer' },
+    amount: microAmountSchema, currency: { type: 'string' }, code: { type: 'integer' }, ts: { type: 'integer' },
     refs: { type: 'array', items: { type: 'string' } }, pendingId: { type: 'string' }, timeoutMs: { type: 'integer' },
     expiresAtMs: { type: 'integer' }, reason: { type: 'string' },
   },
@@ -114,7 +120,7 @@ export const idParamsSchema = { type: 'object', required: ['id'], properties: { 
 export const blocksQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { from: { ...indexSchema, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: API_LEDGER_BLOCKS_PER_PAGE_MAX, default: 100 } },
+  properties: { from: { ...indexSchema, default: 0 }, limit: { ...limitedIntegerSchema(1, API_LEDGER_BLOCKS_PER_PAGE_MAX, 'API_LEDGER_BLOCKS_PER_PAGE_MAX'), default: 100 } },
 } as const;
 
 export const inclusionQuerySchema = {

@@ -1,15 +1,17 @@
-// Ledger rows as the API shows them: µ amounts as decimal strings (bigint
-// never becomes a JSON number), hashes as lowercase hex, signatures base64.
+// Ledger rows as the API shows them: µ amounts as SPEC §1 decimal strings
+// with exactly 6 decimals (bigint never becomes a JSON number), hashes as
+// lowercase hex, signatures base64.
 import type { AccountRow, BalanceRow, BlockRow, LeafRow, TransferRow } from '../store/ledger-store.js';
 import { blockHeader } from '../ledger/blocks.js';
 import type { TransferEvent } from '../ledger/types.js';
+import { formatMicro, microOfDecimal } from '../decimal.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 export function balanceView(balance: BalanceRow | undefined) {
   return {
-    debitsPostedMicro: String(balance?.debitsPostedMicro ?? 0n), creditsPostedMicro: String(balance?.creditsPostedMicro ?? 0n),
-    debitsPendingMicro: String(balance?.debitsPendingMicro ?? 0n), creditsPendingMicro: String(balance?.creditsPendingMicro ?? 0n),
+    debitsPosted: formatMicro(balance?.debitsPostedMicro ?? 0n), creditsPosted: formatMicro(balance?.creditsPostedMicro ?? 0n),
+    debitsPending: formatMicro(balance?.debitsPendingMicro ?? 0n), creditsPending: formatMicro(balance?.creditsPendingMicro ?? 0n),
   };
 }
 
@@ -20,7 +22,7 @@ export function accountView(account: AccountRow, balance: BalanceRow | undefined
 
 export function transferView(row: TransferRow) {
   const view: Record<string, unknown> = {
-    id: row.id, index: row.seq, type: row.type, debit: row.debit, credit: row.credit, amountMicro: String(row.amountMicro),
+    id: row.id, index: row.seq, type: row.type, debit: row.debit, credit: row.credit, amount: formatMicro(row.amountMicro),
     currency: row.currency, code: row.code, ts: row.ts, refs: JSON.parse(row.refs) as string[],
   };
   if (row.pendingId !== null) view.pendingId = row.pendingId;
@@ -41,7 +43,7 @@ export function blockView(block: BlockRow, publicKeyId: string) {
 export const hashesView = (hashes: readonly Uint8Array[]): string[] => hashes.map(hex);
 export const hashView = hex;
 
-/** The wire form of a transfer event: `amountMicro` a digit string. */
+/** The wire form of a transfer event: `amount` a decimal string of currency units (the schema checked its form). */
 export interface TransferEventBody {
   type: TransferEvent['type'];
   id: string;
@@ -49,7 +51,7 @@ export interface TransferEventBody {
   refs?: string[];
   debit?: string;
   credit?: string;
-  amountMicro?: string;
+  amount?: string;
   currency?: string;
   code?: number;
   timeoutMs?: number;
@@ -58,6 +60,6 @@ export interface TransferEventBody {
 
 /** The ledger's event; members the type needs but the body lacks stay undefined and get the ledger's result code. */
 export function transferEventOf(body: TransferEventBody): TransferEvent {
-  const { amountMicro, ...rest } = body;
-  return { ...rest, ...(amountMicro === undefined ? {} : { amountMicro: BigInt(amountMicro) }) } as TransferEvent;
+  const { amount, ...rest } = body;
+  return { ...rest, ...(amount === undefined ? {} : { amountMicro: microOfDecimal(amount) }) } as TransferEvent;
 }

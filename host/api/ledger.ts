@@ -2,7 +2,7 @@
 // transfers (operators write; parties read their own; regulators read all),
 // then the log routes (ledger-log.ts). Batches answer 200 with one result
 // code per event, in request order, as the ledger gives them.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { API_LEDGER_BODY_BYTES_MAX } from '../limits.js';
 import type { AccountInput } from '../ledger/types.js';
 import { bearerAuth, callerOf, notFoundUnlessVisible, requireOperator } from './auth.js';
@@ -64,25 +64,9 @@ function accountRoutes(app: FastifyInstance, context: ApiContext): void {
   });
 }
 
-/**
- * Runs before schema validation, whose type coercion would turn a JSON number
- * into a digit string after JSON.parse already rounded it past 2^53.
- */
-async function refuseNumericAmounts(request: FastifyRequest): Promise<void> {
-  const transfers = (request.body as { transfers?: unknown } | null)?.transfers;
-  if (!Array.isArray(transfers)) return;
-  transfers.forEach((transfer: unknown, index) => {
-    const amount = (transfer as { amountMicro?: unknown } | null)?.amountMicro;
-    if (amount !== undefined && typeof amount !== 'string') {
-      throw new ApiError('invalid_request', `body/transfers/${index}/amountMicro must be a string of digits (integer µ), not a JSON number`);
-    }
-  });
-}
-
 function transferRoutes(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Body: { transfers: TransferEventBody[] } }>('/v1/transfers', {
     bodyLimit: API_LEDGER_BODY_BYTES_MAX,
-    preValidation: refuseNumericAmounts,
     schema: {
       summary: 'Post a batch of transfers (operator): single, pending, post, void; one result code per transfer', tags: ['ledger'],
       security: bearerSecurity, body: newTransfersSchema, response: { 200: transferResultsSchema, 413: errorSchema, ...authErrorResponses },
@@ -96,7 +80,7 @@ function transferRoutes(app: FastifyInstance, context: ApiContext): void {
 
   app.get<{ Params: IdParams }>('/v1/transfers/:id', {
     schema: {
-      summary: 'One transfer (the parties of its accounts, operators, regulators)', tags: ['ledger'], security: bearerSecurity,
+      summary: 'One transfer (the parties of its accounts, regulators, operators unless it settles a PPA)', tags: ['ledger'], security: bearerSecurity,
       params: idParamsSchema, response: { 200: { type: 'object', required: ['transfer'], properties: { transfer: transferSchema } }, ...authErrorResponses },
     },
   }, async (request) => {
@@ -104,7 +88,7 @@ function transferRoutes(app: FastifyInstance, context: ApiContext): void {
     const caller = callerOf(request);
     const transfer = await context.store.ledger.ledgerRead(async (reader) => {
       const [row] = await reader.readTransfers([id]);
-      return row !== undefined && (await transferVisibleTo(caller, reader, row.debit, row.credit)) ? row : null;
+      return row !== undefined && (await transferVisibleTo(caller, reader, row)) ? row : null;
     });
     if (transfer === null) throw new ApiError('not_found', `transfer ${id} not found`);
     return { transfer: transferView(transfer) };

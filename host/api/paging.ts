@@ -4,11 +4,12 @@
 import { limitExceeded } from '../errors.js';
 import { API_LIST_LIMIT_DEFAULT, API_LIST_LIMIT_MAX, INGEST_METER_ID_LENGTH_MAX } from '../limits.js';
 import type { PageRequest } from '../store/page.js';
+import { LIMIT_KEYWORD } from './validation.js';
 
 /** No `maximum` here: a limit over API_LIST_LIMIT_MAX is `limit_exceeded` naming it, like every other limit. */
 export const pageQueryProperties = {
   limit: {
-    type: 'integer', minimum: 1, default: API_LIST_LIMIT_DEFAULT,
+    type: 'integer', minimum: 1, default: API_LIST_LIMIT_DEFAULT, [LIMIT_KEYWORD]: 'API_LIST_LIMIT_MAX',
     description: `items per page, at most ${API_LIST_LIMIT_MAX} (API_LIST_LIMIT_MAX; more is 400 limit_exceeded)`,
   },
   // Meter ids are the longest ids a list is ordered by.

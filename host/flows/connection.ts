@@ -76,7 +76,7 @@ async function createOnce<T extends GcpBody | AssetBody | ConnectionEventBody>(
 
 function pointRoutes(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Body: NewGcpBody }>('/v1/grid-connection-points', {
-    preValidation: [stringMembers('invalid_amount', 'price'), stringMembers('invalid_input', 'geo.lat', 'geo.lon')],
+    preValidation: stringMembers('geo.lat', 'geo.lon'),
     schema: { summary: 'Register a grid connection point with its holder and service price (network operator)', tags: ['flows'], security: bearerSecurity, body: newGcpSchema, response: created('gcp') },
   }, async (request, reply) => {
     const operator = requireRole(request, ['transmission'], 'register grid connection points');

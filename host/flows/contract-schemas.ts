@@ -23,16 +23,17 @@ export function objectReply(name: string) {
 
 /**
  * A preValidation hook: the body members at the dotted `paths`, when present,
- * must be JSON strings — SPEC §1 money and §5 degrees are decimal strings, and
- * a number is refused with `code` (invalid_amount for money, invalid_input
- * else). It runs before the schema, whose type coercion would turn 0.08 into "0.08".
+ * must be JSON strings — SPEC §5 degrees are decimal strings, and a number is
+ * refused with invalid_input. It runs before the schema, whose type coercion
+ * would turn 52.1 into "52.1". (Money fields are checked by the schema's
+ * decimal keyword, api/validation.ts.)
  */
-export function stringMembers(code: 'invalid_amount' | 'invalid_input', ...paths: string[]) {
+export function stringMembers(...paths: string[]) {
   return async (request: FastifyRequest): Promise<void> => {
     for (const path of paths) {
       const value = path.split('.').reduce<unknown>((object, name) => (typeof object === 'object' && object !== null ? (object as Record<string, unknown>)[name] : undefined), request.body);
       if (value !== undefined && typeof value !== 'string') {
-        throw new GridsettleError(code, `${path} must be a decimal string like "0.2534", not a JSON ${typeof value}`);
+        throw new GridsettleError('invalid_input', `${path} must be a decimal string like "52.1", not a JSON ${typeof value}`);
       }
     }
   };

@@ -101,7 +101,6 @@ async function proposal(context: ApiContext, seller: string, body: NewContractBo
 
 function contractRoutes(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Body: NewContractBody }>('/v1/p2p-contracts', {
-    preValidation: stringMembers('invalid_amount', 'price'),
     schema: {
       summary: 'Propose (and sign as seller) a P2P contract for the energy of your meters; repeating it answers the same contract',
       tags: ['flows'], security: bearerSecurity, body: newContractSchema,
@@ -187,7 +186,7 @@ async function settleMessage(context: ApiContext, contract: FlowObject<P2pContra
 
 function mvRoutes(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Params: { id: string }; Body: MvRequestBody }>('/v1/p2p-contracts/:id/mv', {
-    preValidation: [stringMembers('invalid_amount', 'amount'), stringMembers('invalid_input', 'geo.lat', 'geo.lon')],
+    preValidation: stringMembers('geo.lat', 'geo.lon'),
     schema: {
       summary: "Send the M&V message of one window (seller or buyer): validated against the seller's meters, recorded and settled buyer → seller",
       tags: ['flows'], security: bearerSecurity, params: contractIdParamsSchema, body: mvSchema,

@@ -123,7 +123,7 @@ export function revisionTransfer(
   };
 }
 
-/** The agreement's ledger record (kind `ppa`: readable by its supplier, its transmission company, regulators, operators). */
+/** The agreement's ledger record (kind `ppa`: readable by its supplier, its transmission company and regulators). */
 export function agreementRecord(ppaId: string, ppa: PpaBody): Record<string, unknown> {
   return {
     type: 'agreement', ppa: ppaId, supplier: ppa.supplier, transmission: ppa.transmission,

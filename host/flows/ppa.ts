@@ -1,9 +1,9 @@
 // S2 energy purchase agreements on the permissioned ledger (SPEC §8,
 // docs/flows.md "S2"). A supplier records a PPA with a transmission company
-// (ledger record kind `ppa`, readable only by the two of them, regulators
-// and operators); each settled window of the supplier's metered export is a
-// delivery record under it and a transfer transmission → supplier at the
-// PPA price, capped at the contracted volume.
+// (ledger record kind `ppa`, readable only by the two of them and
+// regulators; SPEC §5: not operators); each settled window of the supplier's
+// metered export is a delivery record under it and a transfer transmission →
+// supplier at the PPA price, capped at the contracted volume.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
@@ -13,7 +13,7 @@ import { authErrorResponses, bearerSecurity, errorSchema, idSchema } from '../ap
 import { currencyExponent, formatMinorAmount } from '../currency.js';
 import type { FlowObject } from '../store/flow-store.js';
 import { requireCounterparty, requireOwnedMeters } from './contract-guards.js';
-import { contractIdParamsSchema, contractIdSchema, stringMembers, meterListSchema, objectReply, spanSchema, windowMsSchema } from './contract-schemas.js';
+import { contractIdParamsSchema, contractIdSchema, meterListSchema, objectReply, spanSchema, windowMsSchema } from './contract-schemas.js';
 import { checkContractPeriod, type SettlementWindow } from './contract-windows.js';
 import { formatEnergyPrice, parseEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
@@ -63,11 +63,11 @@ function deliveryView(delivery: FlowObject<PpaDeliveryBody>, currency: string) {
   };
 }
 
-/** The PPA if the caller may see it (its supplier, its transmission company, read-all roles); 404 otherwise. */
+/** The PPA if the caller may see it (its supplier, its transmission company, regulators); 404 otherwise, operators included. */
 async function visiblePpa(context: ApiContext, request: FastifyRequest, id: string): Promise<FlowObject<PpaBody>> {
   const ppa = await context.store.flows.get<PpaBody>(PPA_KIND, id);
   if (ppa === null) throw new ApiError('not_found', `PPA ${id} not found`);
-  notFoundUnlessVisible(callerOf(request), [ppa.body.supplier, ppa.body.transmission], `PPA ${id}`);
+  notFoundUnlessVisible(callerOf(request), [ppa.body.supplier, ppa.body.transmission], `PPA ${id}`, 'agreements');
   return ppa;
 }
 
@@ -85,7 +85,6 @@ async function newPpa(context: ApiContext, supplier: string, body: NewPpaBody): 
 
 function ppaRoutes(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Body: NewPpaBody }>('/v1/ppas', {
-    preValidation: stringMembers('invalid_amount', 'price'),
     schema: {
       summary: 'Record an energy purchase agreement with a transmission company (supplier); repeating it answers the same PPA',
       tags: ['flows'], security: bearerSecurity, body: newPpaSchema,
@@ -104,7 +103,7 @@ function ppaRoutes(app: FastifyInstance, context: ApiContext): void {
 
   app.get<{ Params: { id: string } }>('/v1/ppas/:id', {
     schema: {
-      summary: 'One PPA (its supplier, its transmission company, regulators, operators)', tags: ['flows'], security: bearerSecurity,
+      summary: 'One PPA (its supplier, its transmission company, regulators)', tags: ['flows'], security: bearerSecurity,
       params: contractIdParamsSchema, response: { 200: objectReply('ppa'), ...authErrorResponses },
     },
   }, async (request) => ({ ppa: ppaView(await visiblePpa(context, request, request.params.id)) }));
@@ -113,13 +112,13 @@ function ppaRoutes(app: FastifyInstance, context: ApiContext): void {
 function deliveryRoutes(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Params: { id: string }; Body: SettlementWindow }>('/v1/ppas/:id/deliveries', {
     schema: {
-      summary: "Settle one delivery window of a PPA from the supplier's metered export (its supplier, its transmission company, operators)",
+      summary: "Settle one delivery window of a PPA from the supplier's metered export (its supplier, its transmission company)",
       tags: ['flows'], security: bearerSecurity, params: contractIdParamsSchema, body: spanSchema,
       response: { 200: { type: 'object', additionalProperties: true }, 201: { type: 'object', additionalProperties: true }, 409: errorSchema, ...authErrorResponses },
     },
   }, async (request, reply) => {
-    requireRole(request, ['supplier', 'transmission', 'operator'], 'settle PPA deliveries');
     const ppa = await visiblePpa(context, request, request.params.id);
+    requireRole(request, ['supplier', 'transmission'], 'settle PPA deliveries');
     if (ppa.body.leafIndex === null) throw new FlowError('invalid_state', `PPA ${ppa.id} is not recorded yet: repeat its creation`);
     const settled = await settleDeliveryWindow(context, ppa, { from: request.body.from, to: request.body.to });
     return reply.code(settled.posted ? 201 : 200).send({ delivery: deliveryView(settled.delivery, ppa.body.currency), posted: settled.posted });

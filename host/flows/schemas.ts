@@ -2,16 +2,13 @@
 // decimal string of currency units (≤ 6 decimals, parsed with parseMicro);
 // energy and power as JSON integers with their unit in the name (energyMWh,
 // powerW); times as epoch ms.
+import { decimalSchema } from '../api/validation.js';
 import { FLOW_ID_LENGTH_MAX } from '../limits.js';
 
 /** Flow object ids (offers, sessions, contracts, …): URL-safe. */
 export const flowIdSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', minLength: 1, maxLength: FLOW_ID_LENGTH_MAX } as const;
-/**
- * A decimal string; parseMicro checks type, scale and range and answers
- * invalid_amount. No `type` here: Fastify's Ajv would coerce a JSON number
- * into a string, and SPEC §1 refuses a number where a string is due.
- */
-export const moneySchema = { description: 'decimal string, e.g. "12.50" (SPEC §1)' } as const;
+/** Money and prices: the form is checked by the schema, the range by parseMicro (both invalid_amount). */
+export const moneySchema = decimalSchema('an amount or price in currency units', '12.50');
 export const currencySchema = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
 export const epochMsSchema = { type: 'integer', minimum: 0, maximum: 253_402_300_799_999 } as const;
 /** Non-negative integer energy in mWh, up to 2^53 − 1. */

@@ -1,7 +1,7 @@
 // The flows' shared world (host/server/demo-flows.ts): the parties they add,
 // each with its own API key, the gateway of their meters, and the small
 // steps every flow takes — a funded wallet, a meter, a signed batch.
-import { formatMicro } from '../decimal.js';
+import { formatMicro, microOfDecimal } from '../decimal.js';
 import { encodeColumnarBatch, type GatewayFrame } from '../ingest/encode.js';
 import type { PartyRole } from '../store/party-store.js';
 import type { DemoClient, DemoClock } from './demo-client.js';
@@ -52,8 +52,8 @@ export async function fundedWallet(world: FlowWorld, partyId: string, amount: st
 
 /** What a wallet holds (credits − debits posted), µ. */
 export async function walletBalance(client: DemoClient, accountId: string): Promise<bigint> {
-  const { wallet } = await client.json<{ wallet: { balance: { creditsPostedMicro: string; debitsPostedMicro: string } } }>('GET', `/v1/wallets/${accountId}`);
-  return BigInt(wallet.balance.creditsPostedMicro) - BigInt(wallet.balance.debitsPostedMicro);
+  const { wallet } = await client.json<{ wallet: { balance: { creditsPosted: string; debitsPosted: string } } }>('GET', `/v1/wallets/${accountId}`);
+  return microOfDecimal(wallet.balance.creditsPosted) - microOfDecimal(wallet.balance.debitsPosted);
 }
 
 /** µ as a currency amount with at least two decimals ("46.76", "0.5125"). */

@@ -18,10 +18,11 @@ export interface LedgerListStore {
   accountsPage(scope: ListScope, page: PageRequest): Promise<AccountWithBalance[]>;
   /**
    * Transfers debiting or crediting the account, by leaf index, after the
-   * transfer `page.after`; null when that transfer is not one of this
-   * account's (so a cursor reveals nothing about other accounts' transfers).
+   * transfer `page.after`, without those whose code is in `hiddenCodes`;
+   * null when that transfer is not one of this account's shown ones (so a
+   * cursor reveals nothing about other accounts' or hidden transfers).
    */
-  transfersPage(accountId: string, page: PageRequest): Promise<TransferRow[] | null>;
+  transfersPage(accountId: string, page: PageRequest, hiddenCodes: readonly number[]): Promise<TransferRow[] | null>;
 }
 
 /** The account columns, then the balance's (null when there is no balance row yet). */

@@ -21,16 +21,17 @@ export class PostgresLedgerListStore implements LedgerListStore {
     return rows.map(accountWithBalanceOf);
   }
 
-  async transfersPage(accountId: string, page: PageRequest): Promise<TransferRow[] | null> {
+  async transfersPage(accountId: string, page: PageRequest, hiddenCodes: readonly number[]): Promise<TransferRow[] | null> {
+    const shown = this.sql`code <> ALL(${[...hiddenCodes]}::integer[])`;
     let after = TRANSFER_SEQ_BEFORE_FIRST;
     if (page.after !== null) {
-      const [row] = await this.sql`SELECT seq FROM ledger_transfers WHERE id = ${page.after} AND (debit = ${accountId} OR credit = ${accountId})`;
+      const [row] = await this.sql`SELECT seq FROM ledger_transfers WHERE id = ${page.after} AND (debit = ${accountId} OR credit = ${accountId}) AND ${shown}`;
       if (row === undefined) return null;
       after = Number(row.seq);
     }
     const rows = await this.sql`
-      SELECT * FROM (SELECT * FROM ledger_transfers WHERE debit = ${accountId} AND seq > ${after} ORDER BY seq LIMIT ${page.limit}) AS d
-      UNION SELECT * FROM (SELECT * FROM ledger_transfers WHERE credit = ${accountId} AND seq > ${after} ORDER BY seq LIMIT ${page.limit}) AS c
+      SELECT * FROM (SELECT * FROM ledger_transfers WHERE debit = ${accountId} AND seq > ${after} AND ${shown} ORDER BY seq LIMIT ${page.limit}) AS d
+      UNION SELECT * FROM (SELECT * FROM ledger_transfers WHERE credit = ${accountId} AND seq > ${after} AND ${shown} ORDER BY seq LIMIT ${page.limit}) AS c
       ORDER BY seq LIMIT ${page.limit}`;
     return rows.map(toTransfer);
   }

@@ -15,6 +15,7 @@ import {
 type Exclusive = <T>(work: () => Promise<T>) => Promise<T>;
 
 const ACCOUNTS_FROM = 'FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account_id = a.id';
+const SHOWN_CODE = 'AND code NOT IN (SELECT value FROM json_each(?))';
 
 function prepareStatements(database: SqliteDatabase) {
   // Amounts and balances are BIGINT: every integer is read as bigint, never a lossy Number.
@@ -22,9 +23,10 @@ function prepareStatements(database: SqliteDatabase) {
   return {
     allAccounts: prepare(`SELECT ${ACCOUNT_WITH_BALANCE_COLUMNS} ${ACCOUNTS_FROM} WHERE a.id > ? ORDER BY a.id LIMIT ?`),
     partyAccounts: prepare(`SELECT ${ACCOUNT_WITH_BALANCE_COLUMNS} ${ACCOUNTS_FROM} WHERE a.party = ? AND a.id > ? ORDER BY a.id LIMIT ?`),
-    transferSeq: prepare('SELECT seq FROM ledger_transfers WHERE id = ? AND (debit = ? OR credit = ?)'),
-    transfers: prepare(`SELECT * FROM (SELECT * FROM ledger_transfers WHERE debit = ? AND seq > ? ORDER BY seq LIMIT ?) AS d
-      UNION SELECT * FROM (SELECT * FROM ledger_transfers WHERE credit = ? AND seq > ? ORDER BY seq LIMIT ?) AS c ORDER BY seq LIMIT ?`),
+    // Hidden codes come as one JSON array parameter.
+    transferSeq: prepare(`SELECT seq FROM ledger_transfers WHERE id = ? AND (debit = ? OR credit = ?) ${SHOWN_CODE}`),
+    transfers: prepare(`SELECT * FROM (SELECT * FROM ledger_transfers WHERE debit = ? AND seq > ? ${SHOWN_CODE} ORDER BY seq LIMIT ?) AS d
+      UNION SELECT * FROM (SELECT * FROM ledger_transfers WHERE credit = ? AND seq > ? ${SHOWN_CODE} ORDER BY seq LIMIT ?) AS c ORDER BY seq LIMIT ?`),
   };
 }
 
@@ -44,12 +46,13 @@ export class SqliteLedgerListStore implements LedgerListStore {
     });
   }
 
-  transfersPage(accountId: string, page: PageRequest): Promise<TransferRow[] | null> {
+  transfersPage(accountId: string, page: PageRequest, hiddenCodes: readonly number[]): Promise<TransferRow[] | null> {
+    const hidden = JSON.stringify(hiddenCodes);
     return this.exclusive(async () => {
-      const after = page.after === null ? TRANSFER_SEQ_BEFORE_FIRST : this.statements.transferSeq.get(page.after, accountId, accountId)?.seq;
+      const after = page.after === null ? TRANSFER_SEQ_BEFORE_FIRST : this.statements.transferSeq.get(page.after, accountId, accountId, hidden)?.seq;
       if (after === undefined) return null;
       const { limit } = page;
-      return this.statements.transfers.all(accountId, after, limit, accountId, after, limit, limit).map(toTransfer);
+      return this.statements.transfers.all(accountId, after, hidden, limit, accountId, after, hidden, limit, limit).map(toTransfer);
     });
   }
 }
