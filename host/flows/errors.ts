@@ -23,6 +23,10 @@ export const FLOW_ERROR_STATUS = {
   unknown_zone: 400,
   /** The party has no wallet in the market's currency to reserve from or be paid into. */
   wallet_not_found: 409,
+  /** No market authority is configured (GRIDSETTLE_MARKET_AUTHORITY), or it is not a party of role authority or operator. */
+  market_authority_invalid: 503,
+  /** A meter an order names is already named by another open order of the same interval (its energy would count twice). */
+  market_meter_taken: 409,
   // S1: EV charging/selling offers and sessions.
   /** The offer is withdrawn, expired or not yet valid: it cannot be chosen now. */
   offer_not_in_force: 409,
