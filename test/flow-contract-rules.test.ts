@@ -17,7 +17,7 @@ const WINDOW = { from: 3_600_000, to: 7_200_000 };
 describe('S2 PPA deliveries', () => {
   const ppa: PpaBody = {
     supplier: 'sup', transmission: 'tso', priceMicroPerKWh: '85300', currency: 'EUR', volumeMWh: 30_000_000,
-    period: { from: 0, to: 86_400_000 }, windowMs: 3_600_000, meters: ['m'], createdAtMs: 0, leafIndex: 0,
+    period: { from: 0, to: 86_400_000 }, windowMs: 3_600_000, meters: ['m'], createdAtMs: 0, leafIndex: 0, status: 'accepted', decidedAtMs: 0, decisionLeafIndex: 1,
   };
 
   it('energy beyond the contracted volume is capped: paid up to what is left, the rest is excess', () => {

@@ -88,6 +88,12 @@ export const FLOW_ERROR_STATUS = {
   /** The window (or connection event) has not ended yet by the server clock: its energy is not all metered. */
   window_open: 409,
 
+  // S2 energy purchase agreements.
+  /** The PPA's transmission company has not accepted it (or declined it): no delivery is settled. */
+  not_accepted: 409,
+  /** The PPA's period has started: it can no longer be accepted, since no delivery may precede the acceptance. */
+  ppa_period_started: 409,
+
   // S7 P2P contracts with measurement and verification (M&V).
   /** The message's energy differs from the contract meters' energy over the window by more than the contract's tolerance. */
   mv_mismatch: 422,
