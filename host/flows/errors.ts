@@ -113,6 +113,8 @@ export const FLOW_ERROR_STATUS = {
   connection_quantity_mismatch: 422,
   /** The event id was reported before with another body. */
   connection_event_conflict: 409,
+  /** The event carries more energy than the point's rated power can in its duration (ratedPowerW × duration). */
+  connection_implausible: 422,
   /** A discharge (V2G) session at a charge point with an OCPI tariff: OCPI tariffs price charging only. */
   ocpi_discharge_unsupported: 409,
   /** The charge point's OCPI tariff is not in force now (its start_date_time / end_date_time). */
