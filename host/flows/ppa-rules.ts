@@ -126,7 +126,7 @@ export function revisionTransfer(
   };
 }
 
-/** The agreement's ledger record (kind `ppa`: readable by its supplier, its transmission company and regulators). */
+/** The agreement's ledger record (kind `ppa`: readable by its supplier, its transmission company, regulators, operators). */
 export function agreementRecord(ppaId: string, ppa: PpaBody): Record<string, unknown> {
   return {
     type: 'agreement', ppa: ppaId, supplier: ppa.supplier, transmission: ppa.transmission,

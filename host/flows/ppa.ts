@@ -1,10 +1,10 @@
 // S2 energy purchase agreements on the permissioned ledger (SPEC §8,
 // docs/flows.md "S2"). A supplier proposes a PPA to a transmission company
-// (ledger record kind `ppa`, readable only by the two of them and regulators);
-// it takes effect when that company accepts it before its period starts (a
-// decision record under it). Then each settled window of the supplier's
-// metered export is a delivery record under it and a transfer transmission →
-// supplier at the PPA price, capped at the contracted volume.
+// (ledger record kind `ppa`, readable only by the two of them, regulators
+// and operators); it takes effect when that company accepts it before its
+// period starts (a decision record under it). Then each settled window of
+// the supplier's metered export is a delivery record under it and a transfer
+// transmission → supplier at the PPA price, capped at the contracted volume.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
@@ -106,7 +106,7 @@ function ppaRoutes(app: FastifyInstance, context: ApiContext): void {
 
   app.get<{ Params: { id: string } }>('/v1/ppas/:id', {
     schema: {
-      summary: 'One PPA (its supplier, its transmission company, regulators)', tags: ['flows'], security: bearerSecurity,
+      summary: 'One PPA (its supplier, its transmission company, regulators, operators)', tags: ['flows'], security: bearerSecurity,
       params: contractIdParamsSchema, response: { 200: objectReply('ppa'), ...authErrorResponses },
     },
   }, async (request) => ({ ppa: ppaView(await visiblePpa(context, request, request.params.id)) }));
