@@ -52,7 +52,7 @@ export function bearer(apiKey: string): Record<string, string> {
 }
 
 /** A JSON call as `apiKey`. */
-export function call(app: FastifyInstance, apiKey: string | null, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object): Promise<LightMyRequestResponse> {
+export function call(app: FastifyInstance, apiKey: string | null, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object): Promise<LightMyRequestResponse> {
   const headers = apiKey === null ? {} : bearer(apiKey);
   return app.inject(payload === undefined ? { method, url, headers } : { method, url, headers, payload });
 }

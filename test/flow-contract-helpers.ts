@@ -21,9 +21,10 @@ export async function extraMeter(fixture: FlowFixture, meterId: string, partyId:
   await created(call(fixture.app, fixture.as('operator'), 'POST', '/v1/meters', { meterId, gatewayId: fixture.gatewayId, partyId }));
 }
 
-/** Posts a signed columnar batch from gw-1 (stamped `timestampMs`, default NOW_MS) and checks every frame was stored. */
+/** Posts a signed columnar batch from gw-1 (signed at `timestampMs`, default NOW_MS) and checks every frame was stored. */
 export async function ingest(fixture: FlowFixture, seq: number, frames: GatewayFrame[], timestampMs?: number): Promise<void> {
-  const response = await postBatch(fixture.app, { gatewayId: fixture.gatewayId, secret: fixture.gatewaySecret, body: columnar(seq, frames), timestampMs });
+  const post = { gatewayId: fixture.gatewayId, secret: fixture.gatewaySecret, body: columnar(seq, frames) };
+  const response = await postBatch(fixture.app, timestampMs === undefined ? post : { ...post, timestampMs });
   assert.equal(response.statusCode, 202, response.body);
   assert.deepEqual((response.json() as { accepted: number; rejected: unknown[] }), { seq, accepted: frames.length, duplicates: 0, rejected: [] });
 }

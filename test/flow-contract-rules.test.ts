@@ -8,7 +8,7 @@ import { FlowError } from '../host/flows/errors.js';
 import { cappedDelivery, nextRevision, revisionTransfer, type DeliveryRevision, type PpaBody } from '../host/flows/ppa-rules.js';
 import { checkMeasurement, checkMessageTime, checkSettlementAmount, mvTransfer, type P2pContractBody } from '../host/flows/p2p-rules.js';
 import {
-  attributedPartyOf, checkEventSpan, connectionPointOf, serviceQuantityMWh, serviceTransfer, type AssetBody, type ConnectionEventBody, type GcpBody,
+  attributedPartyOf, checkEventSpan, checkPlausible, checkRatedPowerW, connectionPointOf, serviceQuantityMWh, serviceTransfer, type AssetBody, type ConnectionEventBody, type GcpBody,
 } from '../host/flows/connection-rules.js';
 
 const codeOf = (code: string) => (error: unknown) => (error instanceof FlowError || error instanceof GridsettleError) && error.code === code;
@@ -18,7 +18,7 @@ const metered = (energyMWh: bigint) => ({ energyMWh, unassignedMWh: 0n, unassign
 describe('S2 PPA deliveries', () => {
   const ppa: PpaBody = {
     supplier: 'sup', transmission: 'tso', priceMicroPerKWh: '85300', currency: 'EUR', volumeMWh: 30_000_000,
-    period: { from: 0, to: 86_400_000 }, windowMs: 3_600_000, meters: ['m'], createdAtMs: 0, leafIndex: 0,
+    period: { from: 0, to: 86_400_000 }, windowMs: 3_600_000, meters: ['m'], createdAtMs: 0, leafIndex: 0, status: 'accepted', decidedAtMs: 0, decisionLeafIndex: 1,
   };
 
   it('energy beyond the contracted volume is capped: paid up to what is left, the rest is excess', () => {
@@ -83,7 +83,7 @@ describe('S7 M&V validation', () => {
 });
 
 describe('S9 attribution of connection events', () => {
-  const gcp: GcpBody = { operator: 'tso', holder: 'site', priceMicroPerKWh: '250000', currency: 'EUR', geo: { lat: '0', lon: '0' }, createdAtMs: 0 };
+  const gcp: GcpBody = { operator: 'tso', holder: 'site', priceMicroPerKWh: '250000', currency: 'EUR', geo: { lat: '0', lon: '0' }, ratedPowerW: 11_000, createdAtMs: 0 };
   const mobile: AssetBody = { owner: 'driver', type: 'mobile', gcp: null, meterId: null, createdAtMs: 0 };
   const stationary: AssetBody = { owner: 'home', type: 'stationary', gcp: 'gcp-a', meterId: 'm', createdAtMs: 0 };
 
@@ -117,10 +117,25 @@ describe('S9 attribution of connection events', () => {
     assert.throws(() => checkEventSpan(900_000, 1_800_001, 2_000_000, 900_000), codeOf('invalid_input'));
   });
 
+  it('an event fits through its point only up to rated power × duration (exactly), else connection_implausible', () => {
+    // 11 000 W for one hour is 11 000 000 mWh.
+    checkPlausible(11_000_000n, 0, 3_600_000, 11_000);
+    assert.throws(() => checkPlausible(11_000_001n, 0, 3_600_000, 11_000), codeOf('connection_implausible'));
+    // 1 000 kWh in one minute needs 60 MW.
+    assert.throws(() => checkPlausible(1_000_000_000n, 0, 60_000, 11_000), codeOf('connection_implausible'));
+    checkPlausible(1_000_000_000n, 0, 60_000, 60_000_000);
+  });
+
+  it('a point\'s rated power lies in SPEC §1\'s maxPowerW range 1 … 10^8 W; outside it is limit_exceeded', () => {
+    checkRatedPowerW(1);
+    checkRatedPowerW(100_000_000);
+    for (const ratedPowerW of [0, -1, 100_000_001]) assert.throws(() => checkRatedPowerW(ratedPowerW), codeOf('limit_exceeded'));
+  });
+
   it('the attributed account pays the point\'s network operator; a zero amount moves nothing', () => {
     const event: ConnectionEventBody = {
       asset: 'ev', assetType: 'mobile', owner: 'driver', gcp: 'gcp-b', attributedTo: 'site', quantityMWh: 7_500_000, measured: false, unassignedMWh: null, unassignedSpans: null,
-      from: 0, to: 10, reporter: 'driver', leafIndex: 0, settlement: null,
+      from: 0, to: 10, reporter: 'driver', attribution: 'consented', state: 'open', decidedAtMs: null, decisionLeafIndex: null, leafIndex: 0, settlement: null,
     };
     const transfer = serviceTransfer('e1', event, gcp, 1_880_000n)!;
     assert.deepEqual([transfer.id, transfer.debit, transfer.credit, transfer.ts], ['s9:e1', 'wallet:site:EUR', 'wallet:tso:EUR', 10]);

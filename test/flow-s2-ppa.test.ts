@@ -1,5 +1,6 @@
 // S2 energy purchase agreements (SPEC §8, §5 "Permissioned"; docs/flows.md
-// "S2"): a supplier records a PPA with a transmission company; settled
+// "S2"): a supplier proposes a PPA to a transmission company, which accepts
+// it (before its period starts) or declines it; once accepted, settled
 // windows of its metered export become delivery records under the PPA and
 // transfers transmission → supplier at the PPA price, capped at the volume;
 // late readings correct a window by the difference; only the PPA's two
@@ -17,6 +18,8 @@ const W1 = windowAt(6);
 const W2 = windowAt(5);
 const W3 = windowAt(4);
 const BASE_X = 1_000_000;
+/** The PPAs are proposed and accepted an hour before their period starts; deliveries are settled at NOW_MS. */
+const PROPOSED_MS = PERIOD.from - HOUR_MS;
 
 interface DeliveryReply {
   delivery: {
@@ -36,11 +39,13 @@ for (const backend of storeBackends()) {
     let fixture: FlowFixture;
     let outsiders: string[];
     let insiders: string[];
+    let clock = PROPOSED_MS;
+    const decide = (key: string, decision: 'accept' | 'decline', ppaId = 'ppa-1') => call(fixture.app, key, 'POST', `/v1/ppas/${ppaId}/${decision}`);
     const settle = (key: string, window: { from: number; to: number }, ppaId = 'ppa-1') =>
       call(fixture.app, key, 'POST', `/v1/ppas/${ppaId}/deliveries`, window);
 
     before(async () => {
-      fixture = await openFlows(backend);
+      fixture = await openFlows(backend, { nowMs: () => clock });
       const otherSupplier = await extraParty(fixture, 'p-supplier-2', 'supplier');
       const otherTransmission = await extraParty(fixture, 'p-transmission-2', 'transmission');
       await extraMeter(fixture, 'm-3', 'p-supplier');
@@ -61,6 +66,33 @@ for (const backend of storeBackends()) {
       assert.equal(again.statusCode, 200);
       assert.equal((again.json() as { ppa: { leafIndex: number } }).ppa.leafIndex, ppa.leafIndex);
       assertError(await call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas', ppaTerms({ price: '0.09' })), 409, 'already_exists');
+    });
+
+    it('a proposed PPA settles nothing (not_accepted); only its own transmission company accepts it, once', async () => {
+      assertError(await settle(fixture.as('supplier'), W1), 409, 'not_accepted');
+      assertError(await decide(fixture.as('supplier'), 'accept'), 403, 'forbidden');
+      assertError(await decide(outsiders[2]!, 'accept'), 404, 'not_found');
+      const accepted = await decide(fixture.as('transmission'), 'accept');
+      assert.equal(accepted.statusCode, 200, accepted.body);
+      const { ppa } = accepted.json() as { ppa: { status: string; decidedAt: number; decisionLeafIndex: number } };
+      assert.deepEqual([ppa.status, ppa.decidedAt, typeof ppa.decisionLeafIndex], ['accepted', PROPOSED_MS, 'number']);
+      const again = (await decide(fixture.as('transmission'), 'accept')).json() as { ppa: { decisionLeafIndex: number } };
+      assert.equal(again.ppa.decisionLeafIndex, ppa.decisionLeafIndex);
+      assertError(await decide(fixture.as('transmission'), 'decline'), 409, 'invalid_state');
+      clock = NOW_MS;
+    });
+
+    it('a PPA whose period has started cannot be accepted (ppa_period_started); a declined PPA never settles', async () => {
+      const late = await call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas', ppaTerms({ id: 'ppa-late', price: '30.00' }));
+      assert.equal(late.statusCode, 201, late.body);
+      assertError(await decide(fixture.as('transmission'), 'accept', 'ppa-late'), 409, 'ppa_period_started');
+      const declined = await decide(fixture.as('transmission'), 'decline', 'ppa-late');
+      assert.equal(declined.statusCode, 200, declined.body);
+      assert.equal((declined.json() as { ppa: { status: string } }).ppa.status, 'declined');
+      assertError(await settle(fixture.as('supplier'), W1, 'ppa-late'), 409, 'not_accepted');
+      assertError(await settle(fixture.as('operator'), W1, 'ppa-late'), 409, 'not_accepted');
+      assertError(await decide(fixture.as('transmission'), 'accept', 'ppa-late'), 409, 'invalid_state');
+      assert.equal(postedMicro(await balanceOf(fixture.app, fixture.as('transmission'), 'wallet:p-transmission:EUR')), 10_000_000n);
     });
 
     it('a delivery window is the export of the delivery meter, paid at the PPA price rounded to the cent; a re-run posts nothing', async () => {
@@ -119,8 +151,11 @@ for (const backend of storeBackends()) {
     it('a delivery the transmission company cannot pay is insufficient_funds and stores nothing; after a top-up it settles', async () => {
       const wallet = await fundedWallet(fixture, 'transmission', 'USD', '0.10');
       await fundedWallet(fixture, 'supplier', 'USD', '0');
+      clock = PROPOSED_MS;
       const created = await call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas', ppaTerms({ id: 'ppa-usd', currency: 'USD', meters: ['m-3'] }));
       assert.equal(created.statusCode, 201, created.body);
+      assert.equal((await decide(fixture.as('transmission'), 'accept', 'ppa-usd')).statusCode, 200);
+      clock = NOW_MS;
       await ingest(fixture, 3, [frame('m-3', -6 * HOUR_MS, 5, 0), frame('m-3', -5 * HOUR_MS, 5, 2_000_000)]);
       assertError(await settle(fixture.as('supplier'), W1, 'ppa-usd'), 409, 'insufficient_funds');
       const listed = (await call(fixture.app, fixture.as('supplier'), 'GET', '/v1/ppas/ppa-usd/deliveries')).json() as { deliveries: unknown[] };
@@ -150,9 +185,13 @@ for (const backend of storeBackends()) {
       assert.equal((await call(fixture.app, fixture.as('supplier'), 'GET', '/v1/ppas/ppa-bad')).statusCode, 404);
     });
 
-    it('roles: only a supplier records a PPA; only its parties settle; a regulator gets 403, every other party 404 (operators included)', async () => {
+    it('roles: only a supplier records a PPA, only its transmission company decides; only its parties settle; a regulator gets 403, every other party 404 (operators included)', async () => {
       for (const role of ['participant', 'transmission', 'regulator', 'gateway', 'authority', 'operator'] as const) {
         assertError(await call(fixture.app, fixture.as(role), 'POST', '/v1/ppas', ppaTerms({ id: 'ppa-role' })), 403, 'forbidden');
+      }
+      for (const role of ['participant', 'supplier', 'regulator', 'gateway', 'authority', 'operator'] as const) {
+        assertError(await decide(fixture.as(role), 'accept'), 403, 'forbidden');
+        assertError(await decide(fixture.as(role), 'decline'), 403, 'forbidden');
       }
       assertError(await settle(fixture.as('regulator'), W1), 403, 'forbidden');
       for (const key of outsiders) assertError(await settle(key, W1), 404, 'not_found');
@@ -166,23 +205,29 @@ for (const backend of storeBackends()) {
       await assertReadStatus(fixture, insiders, '/v1/ppas/ppa-1', 200);
       await assertReadStatus(fixture, insiders, '/v1/ppas/ppa-1/deliveries', 200);
       const leaves = (await allLeaves(fixture)).filter(isPpa1Leaf);
-      // The agreement, four delivery records (W1 twice, W2, W3) and three transfers (W1 r1, W1 r2, W2).
-      assert.deepEqual(leaves.map((leaf) => leafKindOf(leaf)), ['agreement', 'transfer', 'delivery', 'transfer', 'delivery', 'transfer', 'delivery', 'delivery']);
+      // The agreement, its acceptance, four delivery records (W1 twice, W2, W3) and three transfers (W1 r1, W1 r2, W2).
+      assert.deepEqual(leaves.map((leaf) => leafKindOf(leaf)), ['agreement', 'decision', 'transfer', 'delivery', 'transfer', 'delivery', 'transfer', 'delivery', 'delivery']);
       for (const leaf of leaves) {
         await assertReadStatus(fixture, outsiders, `/v1/ledger/leaves/${leaf.index}`, 404);
         await assertReadStatus(fixture, insiders, `/v1/ledger/leaves/${leaf.index}`, 200);
       }
     });
 
-    it('the agreement and a corrected delivery are provably in the signed tree, for the supplier, the transmission company and a regulator', async () => {
+    it('the agreement, its acceptance and a corrected delivery are provably in the signed tree, for the supplier, the transmission company and a regulator', async () => {
       const leaves = (await allLeaves(fixture)).filter(isPpa1Leaf);
       const agreement = leaves.find((leaf) => leafKindOf(leaf) === 'agreement')!;
+      const acceptance = leaves.find((leaf) => leafKindOf(leaf) === 'decision')!;
       const correction = leaves.find((leaf) => leafKindOf(leaf) === 'delivery' && (leaf.record.body as { revision: number }).revision === 2)!;
       for (const role of ['supplier', 'transmission', 'regulator'] as const) {
         const record = await assertRecordProven(fixture, fixture.as(role), agreement.index);
         assert.deepEqual(record.body, {
           type: 'agreement', ppa: 'ppa-1', supplier: 'p-supplier', transmission: 'p-transmission', price: '0.0853', currency: 'EUR',
-          volumeMWh: 30_000_000, period: PERIOD, windowMs: HOUR_MS, meters: ['m-2'], ts: NOW_MS,
+          volumeMWh: 30_000_000, period: PERIOD, windowMs: HOUR_MS, meters: ['m-2'], ts: PROPOSED_MS,
+        });
+        const decision = await assertRecordProven(fixture, fixture.as(role), acceptance.index);
+        assert.deepEqual(decision.body, {
+          type: 'decision', ppa: 'ppa-1', agreementLeaf: agreement.index, supplier: 'p-supplier', transmission: 'p-transmission',
+          decision: 'accepted', period: PERIOD, ts: PROPOSED_MS,
         });
       }
       const record = await assertRecordProven(fixture, fixture.as('transmission'), correction.index);

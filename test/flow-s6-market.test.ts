@@ -2,15 +2,20 @@
 // network operator sets zone limits, four parties bid and offer for one
 // interval (bids reserve their cost at their limit), the market authority
 // clears after the gate closes, curtailment holds the south zone to its
-// export limit, and trades settle on the ledger exactly.
+// export limit, and trades settle on the ledger exactly. Orders that name
+// meters settle against them (the rest is an imbalance record); the clearing
+// account belongs to the configured market authority.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { storeBackends } from './store-backends.js';
-import { NOW_MS, assertError, call } from './api-helpers.js';
+import { NOW_MS, assertError, call, frame } from './api-helpers.js';
 import { addParty, assertLedgerSound, assertRecordProven, balanceOf, fundedWallet, microOf, openFlows, postedMicro, type FlowFixture } from './flow-helpers.js';
+import { allLeaves, ingest } from './flow-contract-helpers.js';
 
 const INTERVAL = NOW_MS + 3_600_000; // 01:00, a 15-minute boundary
 const KWH = 1_000_000; // mWh
+const METERED_INTERVAL = INTERVAL + 3_600_000;
+const INTERVAL_MS = 900_000;
 
 for (const backend of storeBackends()) {
   describe(`flows: S6 transactive market (${backend.kind})`, () => {
@@ -20,7 +25,7 @@ for (const backend of storeBackends()) {
     const order = (who: string, body: Record<string, unknown>) => call(fixture.app, keys[who]!, 'POST', '/v1/market/orders', { intervalStartMs: INTERVAL, ...body });
 
     before(async () => {
-      fixture = await openFlows(backend, { nowMs: () => clock });
+      fixture = await openFlows(backend, { nowMs: () => clock, marketAuthority: 'p-authority' });
       keys['north-buyer'] = fixture.as('participant');
       keys['south-seller'] = fixture.as('supplier');
       for (const [partyId, role] of [['p-south-buyer', 'participant'], ['p-north-seller', 'supplier']] as const) {
@@ -119,6 +124,102 @@ for (const backend of storeBackends()) {
       assert.deepEqual([record.record, (record.body as { amount: string }).amount, (record.body as { party: string }).party], ['market-fill', '3.38', 'p-south-buyer']);
       assertError(await call(fixture.app, keys['north-seller']!, 'GET', `/v1/ledger/leaves/${b2.order.recordIndex}`), 404, 'not_found');
       await assertLedgerSound(fixture);
+    });
+
+    it('the clearing account belongs to the configured market authority, and only that party clears', async () => {
+      const account = await call(fixture.app, fixture.as('authority'), 'GET', '/v1/accounts/market:EUR');
+      assert.equal(account.statusCode, 200, account.body);
+      assert.equal((account.json() as { account: { party: string } }).account.party, 'p-authority');
+      const otherAuthority = await addParty(fixture, 'p-authority-2', 'authority');
+      assertError(await call(fixture.app, otherAuthority, 'POST', `/v1/market/intervals/${INTERVAL}/clearing`), 403, 'forbidden');
+      assertError(await call(fixture.app, fixture.as('operator'), 'POST', `/v1/market/intervals/${INTERVAL}/clearing`), 403, 'forbidden');
+    });
+
+    it('metered orders: a meter measures one order of an interval, and only its owner names it', async () => {
+      const metered = (who: string, body: Record<string, unknown>) => order(who, { intervalStartMs: METERED_INTERVAL, zone: 'north', ...body });
+      const seller = await metered('south-seller', { id: 'MS1', side: 'sell', energyMWh: 10 * KWH, price: '0.10', meters: ['m-2'] });
+      assert.equal(seller.statusCode, 201, seller.body);
+      assert.deepEqual((seller.json() as { order: { meters: string[] } }).order.meters, ['m-2']);
+      assert.equal((await metered('north-buyer', { id: 'MB1', side: 'buy', energyMWh: 10 * KWH, price: '0.30', meters: ['m-1'] })).statusCode, 201);
+      assert.equal((await metered('south-buyer', { id: 'MB2', side: 'buy', energyMWh: 5 * KWH, price: '0.30' })).statusCode, 201);
+      assertError(await metered('north-buyer', { id: 'MX1', side: 'buy', energyMWh: KWH, price: '0.30', meters: ['m-other', 'm-1'] }), 409, 'market_meter_taken');
+      assertError(await metered('north-buyer', { id: 'MX2', side: 'buy', energyMWh: KWH, price: '0.30', meters: ['m-2'] }), 400, 'meter_not_owned');
+      assertError(await metered('north-buyer', { id: 'MX3', side: 'buy', energyMWh: KWH, price: '0.30', meters: ['m-none'] }), 400, 'meter_not_owned');
+      const wallet = await balanceOf(fixture.app, keys['north-buyer']!, 'wallet:p-participant:EUR');
+      assert.equal(wallet.debitsPending, '3.000000', 'a refused order reserves nothing');
+    });
+
+    it('an interval with metered orders is cleared only after it ends: before, window_open', async () => {
+      clock = METERED_INTERVAL + 60_000;
+      assertError(await call(fixture.app, fixture.as('authority'), 'POST', `/v1/market/intervals/${METERED_INTERVAL}/clearing`), 409, 'window_open');
+      assertError(await call(fixture.app, fixture.as('authority'), 'GET', `/v1/market/intervals/${METERED_INTERVAL}`), 404, 'not_found');
+    });
+
+    it('a metered seller is paid only for the export its meter shows; the cleared rest is an imbalance record, paid by nobody', async () => {
+      clock = METERED_INTERVAL + INTERVAL_MS + 60_000;
+      const at = METERED_INTERVAL - NOW_MS;
+      // m-2 exports 7 kWh and m-1 imports 12 kWh over the interval.
+      await ingest(fixture, 1, [frame('m-2', at, 0, 0), frame('m-2', at + INTERVAL_MS, 0, 7 * KWH), frame('m-1', at, 0), frame('m-1', at + INTERVAL_MS, 12 * KWH)], clock);
+      const seller = await held(fixture, keys['south-seller']!, 'wallet:p-supplier:EUR');
+      const buyer = await held(fixture, keys['north-buyer']!, 'wallet:p-participant:EUR');
+      const reply = await call(fixture.app, fixture.as('authority'), 'POST', `/v1/market/intervals/${METERED_INTERVAL}/clearing`);
+      assert.equal(reply.statusCode, 200, reply.body);
+      const { interval } = reply.json() as { interval: { priceMicroPerKWh: string; fills: Record<string, string>; meteredMWh: Record<string, string>; imbalanceMWh: string } };
+      assert.equal(interval.priceMicroPerKWh, '200000');
+      assert.deepEqual(interval.fills, { MB1: String(10 * KWH), MB2: '0', MS1: String(10 * KWH) });
+      assert.deepEqual(interval.meteredMWh, { MB1: String(12 * KWH), MS1: String(7 * KWH) });
+      assert.equal(interval.imbalanceMWh, String(3 * KWH));
+      // The seller is paid 7 kWh × 0.20 = 1.40; the buyer, whose meter shows more than it bought, pays its 10 kWh × 0.20 = 2.00.
+      assert.equal(await held(fixture, keys['south-seller']!, 'wallet:p-supplier:EUR') - seller, 1_400_000n);
+      assert.equal(buyer - await held(fixture, keys['north-buyer']!, 'wallet:p-participant:EUR'), 2_000_000n);
+      const ms1 = (await call(fixture.app, keys['south-seller']!, 'GET', '/v1/market/orders/MS1')).json() as { order: { filledMWh: string; settledMWh: string; costMicro: string } };
+      assert.deepEqual([ms1.order.filledMWh, ms1.order.settledMWh, ms1.order.costMicro], [String(10 * KWH), String(7 * KWH), '-1400000']);
+      const imbalances = (await allLeaves(fixture)).filter((leaf) => leaf.record.record === 'market-imbalance');
+      assert.equal(imbalances.length, 1);
+      const record = await assertRecordProven(fixture, keys['south-seller']!, imbalances[0]!.index);
+      const body = record.body as Record<string, unknown>;
+      assert.deepEqual([body.order, body.party, body.filledMWh, body.meteredMWh, body.settledMWh, body.imbalanceMWh], ['MS1', 'p-supplier', String(10 * KWH), String(7 * KWH), String(7 * KWH), String(3 * KWH)]);
+      assertError(await call(fixture.app, keys['north-buyer']!, 'GET', `/v1/ledger/leaves/${imbalances[0]!.index}`), 404, 'not_found');
+      await assertLedgerSound(fixture);
+    });
+  });
+}
+
+async function held(fixture: FlowFixture, key: string, accountId: string): Promise<bigint> {
+  return postedMicro(await balanceOf(fixture.app, key, accountId));
+}
+
+for (const backend of storeBackends()) {
+  describe(`flows: S6 market authority configuration (${backend.kind})`, () => {
+    const submit = async (marketAuthority: string | undefined): Promise<{ fixture: FlowFixture; reply: Awaited<ReturnType<typeof call>> }> => {
+      const fixture = await openFlows(backend, marketAuthority === undefined ? {} : { marketAuthority });
+      await call(fixture.app, fixture.as('transmission'), 'POST', '/v1/market/zones', { zoneId: 'z', currency: 'EUR', exportLimitMWh: KWH, importLimitMWh: KWH });
+      await fundedWallet(fixture, 'participant', 'EUR', '1');
+      const reply = await call(fixture.app, fixture.as('participant'), 'POST', '/v1/market/orders', { id: 'o', side: 'buy', zone: 'z', intervalStartMs: INTERVAL, energyMWh: KWH, price: '0.1' });
+      return { fixture, reply };
+    };
+
+    it('without a configured market authority, or with one that is not an authority or operator party, the market answers market_authority_invalid', async () => {
+      for (const marketAuthority of [undefined, 'p-nobody', 'p-participant']) {
+        const { fixture, reply } = await submit(marketAuthority);
+        try {
+          assertError(reply, 503, 'market_authority_invalid');
+          assert.equal((await balanceOf(fixture.app, fixture.as('participant'), 'wallet:p-participant:EUR')).debitsPending, '0.000000');
+        } finally {
+          await fixture.close();
+        }
+      }
+    });
+
+    it('an operator party may be the market authority: it holds the clearing account', async () => {
+      const { fixture, reply } = await submit('operator');
+      try {
+        assert.equal(reply.statusCode, 201, reply.body);
+        const account = (await call(fixture.app, fixture.as('operator'), 'GET', '/v1/accounts/market:EUR')).json() as { account: { party: string } };
+        assert.equal(account.account.party, 'operator');
+      } finally {
+        await fixture.close();
+      }
     });
   });
 }

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { API_BODY_BYTES_MAX } from '../limits.js';
 import { openStore, type Store } from '../store/open-store.js';
-import { ledgerSignerFromEnv, sealingKeyFromHex, storeLocationOf, SECRET_KEY_ENV, type LocationOptions } from './config.js';
+import { ledgerSignerFromEnv, sealingKeyFromHex, storeLocationOf, MARKET_AUTHORITY_ENV, SECRET_KEY_ENV, type LocationOptions } from './config.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { LedgerSigner } from '../ledger/blocks.js';
 import { LEDGER_EXPIRY_SWEEP_INTERVAL_MS } from '../limits.js';
@@ -38,6 +38,8 @@ export interface AppOptions extends LocationOptions {
   ledgerRecordsPerBlock?: number;
   /** How often pending transfers past their timeout are voided; 0: never (tests). */
   ledgerExpirySweepMs?: number;
+  /** The party that holds the S6 market's clearing account and clears it; default: GRIDSETTLE_MARKET_AUTHORITY. */
+  marketAuthority?: string;
 }
 
 async function storeOf(options: AppOptions): Promise<{ store: Store; owned: boolean }> {
@@ -113,7 +115,8 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   const nowMs = options.nowMs ?? Date.now;
   const ledgerOptions = options.ledgerRecordsPerBlock === undefined ? {} : { recordsPerBlock: options.ledgerRecordsPerBlock };
   const ledger = new Ledger(store.ledger, options.ledgerSigner!, ledgerOptions);
-  const context: ApiContext = { store, metrics, ledger, nowMs };
+  const marketAuthority = options.marketAuthority ?? process.env[MARKET_AUTHORITY_ENV] ?? '';
+  const context: ApiContext = { store, metrics, ledger, nowMs, marketAuthority: marketAuthority === '' ? null : marketAuthority };
   installErrorHandling(app, metrics);
   await registerDocs(app);
   await app.register(operationsPlugin, context);

@@ -10,6 +10,8 @@ export const SECRET_KEY_ENV = 'GRIDSETTLE_SECRET_KEY';
 export const PG_URL_ENV = 'GRIDSETTLE_PG_URL';
 export const LEDGER_KEY_ENV = 'GRIDSETTLE_LEDGER_KEY';
 export const LEDGER_PUBLIC_KEY_ENV = 'GRIDSETTLE_LEDGER_PUBLIC_KEY';
+/** The party that holds the S6 market's clearing account (docs/api.md "Configuration"). */
+export const MARKET_AUTHORITY_ENV = 'GRIDSETTLE_MARKET_AUTHORITY';
 const SEALING_KEY_HEX_PATTERN = /^[0-9a-fA-F]{64}$/;
 
 export class ConfigError extends Error {

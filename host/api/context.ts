@@ -10,4 +10,6 @@ export interface ApiContext {
   ledger: Ledger;
   /** Server clock, epoch ms (tests pin it). */
   nowMs(): number;
+  /** The S6 market authority's party id (AppOptions.marketAuthority), null when not configured. */
+  marketAuthority: string | null;
 }

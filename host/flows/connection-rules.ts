@@ -5,7 +5,12 @@
 // names (the point's holder), any other asset's to its owner (SPEC §8 S9).
 // Settled like energy: the quantity at the point's price, rounded once to
 // the minor unit (SPEC §5 posting rule), paid by the attributed account to the point's network operator.
-import { invalidInput } from '../errors.js';
+// An event attributed to someone else's point needs evidence and consent: its
+// quantity must be within the point's rated power × its duration, and it is
+// billable only under the holder's standing consent, else held for the holder
+// to accept or dispute.
+import { invalidInput, limitExceeded } from '../errors.js';
+import { MAX_POWER_W_MAX, MAX_POWER_W_MIN } from '../limits.js';
 import type { SingleTransfer } from '../ledger/types.js';
 import type { FlowBody } from '../store/flow-store.js';
 import { energyPostingAmount, minorUnitOf } from '../ledger/posting.js';
@@ -29,6 +34,8 @@ export interface GcpBody extends FlowBody {
   priceMicroPerKWh: string;
   currency: string;
   geo: Geo;
+  /** The point's rated power, W (SPEC §1 maxPowerW range): bounds the energy an event there can plausibly carry. */
+  ratedPowerW: number;
   createdAtMs: number;
 }
 
@@ -41,6 +48,15 @@ export interface AssetBody extends FlowBody {
   meterId: string | null;
   createdAtMs: number;
 }
+
+/**
+ * At report: `own` (attributed to the asset's owner), `consented` (to another
+ * holder under its standing consent) or `held` (to another holder without one).
+ */
+export type EventAttribution = 'own' | 'consented' | 'held';
+/** `open`: billable (settled by the point's next settle step); `held`: waits for the holder; `disputed`: never billed. */
+export type EventState = 'open' | 'held' | 'disputed';
+export type HolderDecision = 'accepted' | 'disputed';
 
 export interface ConnectionEventBody extends FlowBody {
   asset: string;
@@ -57,14 +73,35 @@ export interface ConnectionEventBody extends FlowBody {
   from: number;
   to: number;
   reporter: string;
+  attribution: EventAttribution;
+  state: EventState;
+  /** When the holder accepted or disputed a held event, and that decision's ledger leaf. */
+  decidedAtMs: number | null;
+  decisionLeafIndex: number | null;
   leafIndex: number | null;
   /** Set when settled: the amount in µ and its transfer (null for a zero amount). */
   settlement: { amountMicro: string; transferId: string | null } | null;
 }
 
-/** Lists of one point's events that are open (to settle) or settled. */
-export function eventGroup(gcpId: string, settled: boolean): string {
-  return `${settled ? 'settled' : 'open'}:${gcpId}`;
+/** Members that change after a report (or depend on the consent at the time): a repeated report compares the rest. */
+export const EVENT_STATE_MEMBERS = ['leafIndex', 'settlement', 'attribution', 'state', 'decidedAtMs', 'decisionLeafIndex'] as const;
+
+/** Lists of one point's events by state: open (to settle), held, disputed, settled. */
+export function eventGroup(gcpId: string, state: EventState | 'settled'): string {
+  return `${state}:${gcpId}`;
+}
+
+/** A point's rated power, SPEC §1 maxPowerW range: outside it limit_exceeded. */
+export function checkRatedPowerW(ratedPowerW: number): void {
+  if (ratedPowerW < MAX_POWER_W_MIN) throw limitExceeded('MAX_POWER_W_MIN', `ratedPowerW ${ratedPowerW} is below ${MAX_POWER_W_MIN}`);
+  if (ratedPowerW > MAX_POWER_W_MAX) throw limitExceeded('MAX_POWER_W_MAX', `ratedPowerW ${ratedPowerW} is above ${MAX_POWER_W_MAX}`);
+}
+
+/** The event's energy fits through the point: quantity × 3600 ≤ ratedPowerW × duration (mWh·s/h vs W·ms, exact), else connection_implausible. */
+export function checkPlausible(quantityMWh: bigint, from: number, to: number, ratedPowerW: number): void {
+  if (quantityMWh * 3600n > BigInt(ratedPowerW) * BigInt(to - from)) {
+    throw new FlowError('connection_implausible', `${quantityMWh} mWh in ${to - from} ms is more than the point's rated ${ratedPowerW} W can carry`);
+  }
 }
 
 /** The point an event happened at: the one a mobile asset names, or a stationary asset's own. */
@@ -112,7 +149,15 @@ export function connectionRecord(eventId: string, event: ConnectionEventBody, gc
     event: eventId, asset: event.asset, assetType: event.assetType, gcp: event.gcp, owner: event.owner, holder: gcp.holder,
     operator: gcp.operator, parties: [...new Set([event.owner, gcp.holder, gcp.operator])], attributedTo: event.attributedTo,
     quantityMWh: event.quantityMWh, measured: event.measured, unassignedMWh: event.unassignedMWh, unassignedSpans: event.unassignedSpans, price: formatEnergyPrice(BigInt(gcp.priceMicroPerKWh)),
-    currency: gcp.currency, from: event.from, to: event.to, reporter: event.reporter, ts: event.to, geo: gcp.geo,
+    currency: gcp.currency, from: event.from, to: event.to, reporter: event.reporter, attribution: event.attribution, ts: event.to, geo: gcp.geo,
+  };
+}
+
+/** The holder's decision on a held event, a ledger record (kind `connection-decision`) with the event's parties. */
+export function decisionRecord(eventId: string, event: ConnectionEventBody, gcp: GcpBody): Record<string, unknown> {
+  return {
+    event: eventId, gcp: event.gcp, holder: gcp.holder, owner: event.owner, operator: gcp.operator,
+    parties: [...new Set([event.owner, gcp.holder, gcp.operator])], decision: event.state === 'open' ? 'accepted' : 'disputed', ts: event.decidedAtMs,
   };
 }
 

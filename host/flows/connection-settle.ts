@@ -46,14 +46,14 @@ async function settleEvent(context: ApiContext, event: FlowObject<ConnectionEven
     const current = (await transaction.get<ConnectionEventBody>(CONNECTION_EVENT_KIND, event.id))!;
     if (current.body.settlement !== null) return;
     const settlement = { amountMicro: String(amountMicro), transferId: transfer?.id ?? null };
-    await transaction.update(current, { ...current.body, settlement }, context.nowMs(), eventGroup(current.body.gcp, true));
+    await transaction.update(current, { ...current.body, settlement }, context.nowMs(), eventGroup(current.body.gcp, 'settled'));
   });
   return { ...outcome, result: 'settled' };
 }
 
 /** Settles up to CONNECTION_SETTLE_EVENTS_MAX open events of the point, in event id order. */
 export async function settleConnectionPoint(context: ApiContext, gcpId: string, gcp: GcpBody): Promise<PointSettlement> {
-  const open = await context.store.flows.list<ConnectionEventBody>(CONNECTION_EVENT_KIND, { groupKey: eventGroup(gcpId, false), limit: CONNECTION_SETTLE_EVENTS_MAX });
+  const open = await context.store.flows.list<ConnectionEventBody>(CONNECTION_EVENT_KIND, { groupKey: eventGroup(gcpId, 'open'), limit: CONNECTION_SETTLE_EVENTS_MAX });
   const results: EventSettlement[] = [];
   for (const event of open) results.push(await settleEvent(context, event, gcp));
   return { results, more: open.length === CONNECTION_SETTLE_EVENTS_MAX };

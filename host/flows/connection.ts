@@ -5,6 +5,9 @@
 // connection event is recorded on the ledger (kind `connection-event`) and
 // attributed to the point's account (mobile) or the asset's own; the
 // point's settle step then prices and pays the open events (connection-settle.ts).
+// An event billed to someone else's point must fit the point's rated power
+// and is open only under the holder's standing consent, else held for the
+// holder to accept or dispute (connection-consent.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
@@ -13,9 +16,12 @@ import { authErrorResponses, bearerSecurity, errorSchema, idSchema, meterIdSchem
 import { currencyExponent } from '../currency.js';
 import { INTERVAL_MS_DEFAULT } from '../limits.js';
 import type { FlowObject } from '../store/flow-store.js';
+import type { Party } from '../store/party-store.js';
+import { attributionOf, consentOf, decideEvent, setConsent } from './connection-consent.js';
 import {
-  ASSET_KIND, attributedPartyOf, checkEventSpan, connectionPointOf, connectionRecord, CONNECTION_EVENT_KIND, eventGroup, formatServiceAmount,
-  GCP_KIND, serviceQuantityMWh, type AssetBody, type AssetType, type ConnectionEventBody, type GcpBody,
+  ASSET_KIND, attributedPartyOf, checkEventSpan, checkPlausible, checkRatedPowerW, connectionPointOf, connectionRecord, CONNECTION_EVENT_KIND,
+  EVENT_STATE_MEMBERS, eventGroup, formatServiceAmount, GCP_KIND, serviceQuantityMWh, type AssetBody, type AssetType, type ConnectionEventBody,
+  type GcpBody, type HolderDecision,
 } from './connection-rules.js';
 import { settleConnectionPoint } from './connection-settle.js';
 import { checkGeo, requireCounterparty, requireOwnedMeters, type Geo } from './contract-guards.js';
@@ -30,14 +36,16 @@ import { safeNumber } from '../exact.js';
 /** Parties that own assets and hold connections. */
 const ASSET_OWNER_ROLES = ['participant', 'supplier'] as const;
 
-interface NewGcpBody { id: string; holder: string; price: string; currency: string; geo: Geo }
+interface NewGcpBody { id: string; holder: string; price: string; currency: string; geo: Geo; ratedPowerW: number }
 interface NewAssetBody { id: string; type: AssetType; gcpId?: string; meterId?: string }
 interface NewEventBody { id: string; assetId: string; gcpId?: string; from: number; to: number; quantityMWh?: number }
 
 const newGcpSchema = {
-  type: 'object', required: ['id', 'holder', 'price', 'currency', 'geo'], additionalProperties: false,
-  properties: { id: contractIdSchema, holder: idSchema, price: moneySchema, currency: currencySchema, geo: geoSchema },
+  type: 'object', required: ['id', 'holder', 'price', 'currency', 'geo', 'ratedPowerW'], additionalProperties: false,
+  // ratedPowerW's range is checked in code: outside it is limit_exceeded (SPEC §1), not a schema error.
+  properties: { id: contractIdSchema, holder: idSchema, price: moneySchema, currency: currencySchema, geo: geoSchema, ratedPowerW: { type: 'integer' } },
 } as const;
+const consentSchema = { type: 'object', required: ['granted'], additionalProperties: false, properties: { granted: { type: 'boolean' } } } as const;
 const newAssetSchema = {
   type: 'object', required: ['id', 'type'], additionalProperties: false,
   properties: { id: contractIdSchema, type: { type: 'string', enum: ['mobile', 'stationary'] }, gcpId: contractIdSchema, meterId: meterIdSchema },
@@ -70,7 +78,7 @@ async function createOnce<T extends GcpBody | AssetBody | ConnectionEventBody>(
   context: ApiContext, kind: string, id: string, owner: string, body: T, groupKey: string | null, conflict: () => Error,
 ) {
   const stored = await insertOrExisting(context, { kind, id, ownerPartyId: owner, groupKey, body });
-  if (!stored.created && !sameTerms(stored.object.body, body, ['createdAtMs', 'leafIndex', 'settlement'])) throw conflict();
+  if (!stored.created && !sameTerms(stored.object.body, body, ['createdAtMs', ...EVENT_STATE_MEMBERS])) throw conflict();
   return stored;
 }
 
@@ -80,12 +88,13 @@ function pointRoutes(app: FastifyInstance, context: ApiContext): void {
     schema: { summary: 'Register a grid connection point with its holder and service price (network operator)', tags: ['flows'], security: bearerSecurity, body: newGcpSchema, response: created('gcp') },
   }, async (request, reply) => {
     const operator = requireRole(request, ['transmission'], 'register grid connection points');
-    const { id, holder, price, currency, geo } = request.body;
+    const { id, holder, price, currency, geo, ratedPowerW } = request.body;
     const priceMicroPerKWh = parseEnergyPrice(price, 'price');
     currencyExponent(currency);
     checkGeo(geo, 'geo');
+    checkRatedPowerW(ratedPowerW);
     await requireCounterparty(context, holder, ASSET_OWNER_ROLES, 'holder', operator.partyId);
-    const body: GcpBody = { operator: operator.partyId, holder, priceMicroPerKWh: String(priceMicroPerKWh), currency, geo, createdAtMs: context.nowMs() };
+    const body: GcpBody = { operator: operator.partyId, holder, priceMicroPerKWh: String(priceMicroPerKWh), currency, geo, ratedPowerW, createdAtMs: context.nowMs() };
     const stored = await createOnce(context, GCP_KIND, id, operator.partyId, body, null, () => new ApiError('already_exists', `grid connection point ${id} exists with other terms`));
     return reply.code(stored.created ? 201 : 200).send({ gcp: gcpView(stored.object) });
   });
@@ -95,7 +104,22 @@ function pointRoutes(app: FastifyInstance, context: ApiContext): void {
   }, async (request) => {
     const gcp = await existingGcp(context, request.params.id);
     notFoundUnlessVisible(callerOf(request), [gcp.body.operator, gcp.body.holder], `grid connection point ${gcp.id}`);
-    return { gcp: gcpView(gcp) };
+    return { gcp: { ...gcpView(gcp), attributionConsent: (await consentOf(context, gcp.id))?.body.granted ?? false } };
+  });
+
+  app.put<{ Params: { id: string }; Body: { granted: boolean } }>('/v1/grid-connection-points/:id/attribution-consent', {
+    schema: {
+      summary: "Grant or revoke the standing consent that other parties' mobile assets bill their events to this point (its holder); each change is a ledger record",
+      tags: ['flows'], security: bearerSecurity, params: contractIdParamsSchema, body: consentSchema, response: { 200: objectReply('consent'), ...authErrorResponses },
+    },
+  }, async (request) => {
+    const holder = requireRole(request, ASSET_OWNER_ROLES, 'consent to attribution');
+    const gcp = await existingGcp(context, request.params.id);
+    notFoundUnlessVisible(holder, [gcp.body.operator, gcp.body.holder], `grid connection point ${gcp.id}`);
+    if (gcp.body.holder !== holder.partyId) throw new ApiError('forbidden', `only the point's holder ${gcp.body.holder} consents to attribution`);
+    const consent = await setConsent(context, gcp.id, gcp.body, request.body.granted);
+    const { granted, change, changedAtMs, leafIndex } = consent.body;
+    return { consent: { gcp: gcp.id, holder: gcp.body.holder, granted, change, changedAt: changedAtMs, leafIndex } };
   });
 
   app.post<{ Params: { id: string } }>('/v1/grid-connection-points/:id/settlements', {
@@ -140,17 +164,25 @@ async function ownAsset(context: ApiContext, request: FastifyRequest, assetId: s
   return asset.body;
 }
 
-/** Validates a reported event: its point, span and quantity (measured from the asset's meter when it has one). */
+/**
+ * Validates a reported event: its point, span and quantity (measured from the asset's meter when it has one);
+ * one billed to someone else's point must fit the point's rating, and is held without the holder's consent.
+ */
 async function newEvent(context: ApiContext, reporter: string, asset: AssetBody, request: NewEventBody): Promise<{ event: ConnectionEventBody; gcp: GcpBody }> {
   const gcp = await existingGcp(context, connectionPointOf(asset, request.gcpId));
   const { from, to } = request;
   checkEventSpan(from, to, context.nowMs(), asset.meterId === null ? null : INTERVAL_MS_DEFAULT);
   const metered = asset.meterId === null ? null : await meteredWindowEnergy(context.store.readings, [asset.meterId], { from, to }, 'import');
   const quantityMWh = serviceQuantityMWh(request.quantityMWh, metered?.energyMWh ?? null);
+  const attributedTo = attributedPartyOf(asset, gcp.body);
+  if (attributedTo !== asset.owner) checkPlausible(quantityMWh, from, to, gcp.body.ratedPowerW);
+  const attribution = await attributionOf(context, gcp.id, asset.owner, attributedTo);
   const event: ConnectionEventBody = {
-    asset: request.assetId, assetType: asset.type, owner: asset.owner, gcp: gcp.id, attributedTo: attributedPartyOf(asset, gcp.body),
+    asset: request.assetId, assetType: asset.type, owner: asset.owner, gcp: gcp.id, attributedTo,
     quantityMWh: safeNumber(quantityMWh, 'quantityMWh'), measured: metered !== null,
-    unassignedMWh: metered === null ? null : safeNumber(metered.unassignedMWh, 'unassignedMWh'), unassignedSpans: metered?.unassignedSpans ?? null, from, to, reporter, leafIndex: null, settlement: null,
+    unassignedMWh: metered === null ? null : safeNumber(metered.unassignedMWh, 'unassignedMWh'), unassignedSpans: metered?.unassignedSpans ?? null,
+    from, to, reporter, attribution, state: attribution === 'held' ? 'held' : 'open', decidedAtMs: null,
+    decisionLeafIndex: null, leafIndex: null, settlement: null,
   };
   return { event, gcp: gcp.body };
 }
@@ -164,7 +196,7 @@ function eventRoutes(app: FastifyInstance, context: ApiContext): void {
     const { event, gcp } = await newEvent(context, reporter.partyId, asset, request.body);
     const { id } = request.body;
     const conflict = () => new FlowError('connection_event_conflict', `connection event ${id} was reported with another body`);
-    const stored = await createOnce(context, CONNECTION_EVENT_KIND, id, asset.owner, event, eventGroup(event.gcp, false), conflict);
+    const stored = await createOnce(context, CONNECTION_EVENT_KIND, id, asset.owner, event, eventGroup(event.gcp, event.state), conflict);
     const recorded = await recordOnce(context, stored.object, CONNECTION_EVENT_KIND, connectionRecord(id, stored.object.body, gcp));
     return reply.code(stored.created ? 201 : 200).send({ event: eventView(recorded, gcp) });
   });
@@ -172,12 +204,29 @@ function eventRoutes(app: FastifyInstance, context: ApiContext): void {
   app.get<{ Params: { id: string } }>('/v1/connection-events/:id', {
     schema: { summary: "One connection event (the asset's owner, the point's holder and network operator, regulators, operators)", tags: ['flows'], security: bearerSecurity, params: contractIdParamsSchema, response: { 200: objectReply('event'), ...authErrorResponses } },
   }, async (request) => {
-    const event = await context.store.flows.get<ConnectionEventBody>(CONNECTION_EVENT_KIND, request.params.id);
-    if (event === null) throw new ApiError('not_found', `connection event ${request.params.id} not found`);
-    const gcp = await existingGcp(context, event.body.gcp);
-    notFoundUnlessVisible(callerOf(request), [event.body.owner, gcp.body.holder, gcp.body.operator], `connection event ${event.id}`);
+    const { event, gcp } = await visibleEvent(context, callerOf(request), request.params.id);
     return { event: eventView(event, gcp.body) };
   });
+
+  const decisionRoute = (path: string, decision: HolderDecision, summary: string) => app.post<{ Params: { id: string } }>(path, {
+    schema: { summary, tags: ['flows'], security: bearerSecurity, params: contractIdParamsSchema, response: { 200: objectReply('event'), 409: errorSchema, ...authErrorResponses } },
+  }, async (request) => {
+    const holder = requireRole(request, ASSET_OWNER_ROLES, 'decide on held connection events');
+    const { event, gcp } = await visibleEvent(context, holder, request.params.id);
+    if (gcp.body.holder !== holder.partyId) throw new ApiError('forbidden', `only the point's holder ${gcp.body.holder} decides on its held events`);
+    return { event: eventView(await decideEvent(context, event, gcp.body, decision), gcp.body) };
+  });
+  decisionRoute('/v1/connection-events/:id/accept', 'accepted', "Accept a held event billed to your point (its holder): the point's next settlement bills it");
+  decisionRoute('/v1/connection-events/:id/dispute', 'disputed', 'Dispute a held event billed to your point (its holder): it is never billed');
+}
+
+/** The event and its point if `caller` may see it (the asset's owner, the point's holder and network operator, read-all roles); 404 otherwise. */
+async function visibleEvent(context: ApiContext, caller: Party, eventId: string): Promise<{ event: FlowObject<ConnectionEventBody>; gcp: FlowObject<GcpBody> }> {
+  const event = await context.store.flows.get<ConnectionEventBody>(CONNECTION_EVENT_KIND, eventId);
+  if (event === null) throw new ApiError('not_found', `connection event ${eventId} not found`);
+  const gcp = await existingGcp(context, event.body.gcp);
+  notFoundUnlessVisible(caller, [event.body.owner, gcp.body.holder, gcp.body.operator], `connection event ${event.id}`);
+  return { event, gcp };
 }
 
 export async function connectionPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {

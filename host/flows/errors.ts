@@ -23,6 +23,10 @@ export const FLOW_ERROR_STATUS = {
   unknown_zone: 400,
   /** The party has no wallet in the market's currency to reserve from or be paid into. */
   wallet_not_found: 409,
+  /** No market authority is configured (GRIDSETTLE_MARKET_AUTHORITY), or it is not a party of role authority or operator. */
+  market_authority_invalid: 503,
+  /** A meter an order names is already named by another open order of the same interval (its energy would count twice). */
+  market_meter_taken: 409,
   // S1: EV charging/selling offers and sessions.
   /** The offer is withdrawn, expired or not yet valid: it cannot be chosen now. */
   offer_not_in_force: 409,
@@ -84,6 +88,12 @@ export const FLOW_ERROR_STATUS = {
   /** The window (or connection event) has not ended yet by the server clock: its energy is not all metered. */
   window_open: 409,
 
+  // S2 energy purchase agreements.
+  /** The PPA's transmission company has not accepted it (or declined it): no delivery is settled. */
+  not_accepted: 409,
+  /** The PPA's period has started: it can no longer be accepted, since no delivery may precede the acceptance. */
+  ppa_period_started: 409,
+
   // S7 P2P contracts with measurement and verification (M&V).
   /** The message's energy differs from the contract meters' energy over the window by more than the contract's tolerance. */
   mv_mismatch: 422,
@@ -103,6 +113,8 @@ export const FLOW_ERROR_STATUS = {
   connection_quantity_mismatch: 422,
   /** The event id was reported before with another body. */
   connection_event_conflict: 409,
+  /** The event carries more energy than the point's rated power can in its duration (ratedPowerW × duration). */
+  connection_implausible: 422,
   /** A discharge (V2G) session at a charge point with an OCPI tariff: OCPI tariffs price charging only. */
   ocpi_discharge_unsupported: 409,
   /** The charge point's OCPI tariff is not in force now (its start_date_time / end_date_time). */

@@ -25,12 +25,14 @@ export async function insertOrExisting<T extends FlowBody>(
 /**
  * Appends the object's record unless its index is stored (in `indexField`:
  * `leafIndex` here, `recordIndex` in the payment flows), then stores the index.
+ * An object with a second record (a PPA's acceptance) names it by its own `recordId`.
  */
 export async function recordOnce<T extends FlowBody & Record<K, number | null>, K extends string = 'leafIndex'>(
   context: ApiContext, object: FlowObject<T>, recordKind: string, recordBody: Record<string, unknown>, indexField = 'leafIndex' as K,
+  recordId = flowRecordId(recordKind, object.kind, object.id),
 ): Promise<FlowObject<T>> {
   if (object.body[indexField] !== null) return object;
-  const index = await appendFlowRecord(context, flowRecordId(recordKind, object.kind, object.id), recordKind, recordBody);
+  const index = await appendFlowRecord(context, recordId, recordKind, recordBody);
   return context.store.flows.transact(`${object.kind}:${object.id}`, async (transaction) => {
     const current = (await transaction.get<T>(object.kind, object.id))!;
     if (current.body[indexField] !== null) return current;

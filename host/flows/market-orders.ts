@@ -2,7 +2,9 @@
 // zone's transfer limits; participants submit bids and offers per interval,
 // each reserving what it could cost at its limit price from the party's
 // wallet (a pending transfer to the market's clearing account), so that
-// clearing never meets a buyer who cannot pay.
+// clearing never meets a buyer who cannot pay. An order may name the party's
+// meters that measure it: its trade then settles against their energy
+// (market-settle.ts), and no other open order of the interval may name them.
 import type { ApiContext } from '../api/context.js';
 import type { Party } from '../store/party-store.js';
 import type { FlowObject } from '../store/flow-store.js';
@@ -10,11 +12,11 @@ import { parseMicro } from '../decimal.js';
 import { currencyExponent } from '../currency.js';
 import { invalidInput, limitExceeded } from '../errors.js';
 import { ApiError } from '../api/errors.js';
-import { FIRST_OPERATOR_ID } from '../server/init.js';
 import {
   ENERGY_PRICE_MICRO_MAX, LEDGER_PENDING_TIMEOUT_MS_MAX, MARKET_CLEARING_GRACE_MS, MARKET_INTERVAL_MS, MARKET_ORDER_ENERGY_MWH_MAX,
   MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONE_LIMIT_MWH_MAX, MARKET_ZONES_MAX,
 } from '../limits.js';
+import { requireOwnedMeters } from './contract-guards.js';
 import { FlowError } from './errors.js';
 import { ensureAccounts, FLOW_TRANSFER_CODES, postTransfers, walletAccountId, appendFlowRecord, flowRecordId } from './ledger-bridge.js';
 import { fillCostMicro, type OrderSide } from './market-clearing.js';
@@ -45,7 +47,11 @@ export interface OrderBody extends Record<string, unknown> {
   /** Pending transfer id, or null when the order cannot cost its party anything. */
   reservationId: string | null;
   reservedMicro: string;
+  /** The party's meters that measure this order (export for an offer, import for a bid); empty: settled at the cleared energy. */
+  meters: string[];
   filledMWh?: string;
+  /** What settled: min(filled, metered) for a metered order, else filled. */
+  settledMWh?: string;
   /** What the fill cost the party, µ (negative: the party was paid). */
   costMicro?: string;
   recordIndex?: number;
@@ -65,13 +71,14 @@ export interface NewOrder {
   intervalStartMs: number;
   energyMWh: number | string;
   price: string;
+  meters?: string[];
 }
 
 const ZONE_LIMIT = { name: 'MARKET_ZONE_LIMIT_MWH_MAX', max: MARKET_ZONE_LIMIT_MWH_MAX };
 const ORDER_ENERGY_LIMIT = { name: 'MARKET_ORDER_ENERGY_MWH_MAX', max: MARKET_ORDER_ENERGY_MWH_MAX };
 
 export const intervalGroup = (intervalStartMs: number): string => `interval:${intervalStartMs}`;
-/** The market's clearing account in `currency`, held by the platform operator: buyers pay into it, sellers are paid from it. */
+/** The market's clearing account in `currency`, held by the market authority: buyers pay into it, sellers are paid from it. */
 export const marketAccountId = (currency: string): string => `market:${currency}`;
 
 export function positiveMWh(value: unknown, field: string, limit: { name: string; max: bigint }, allowZero = false): bigint {
@@ -81,6 +88,20 @@ export function positiveMWh(value: unknown, field: string, limit: { name: string
   if (energy > limit.max) throw limitExceeded(limit.name, `${field} is above ${limit.max} mWh`);
   if (energy === 0n && !allowZero) throw invalidInput(`${field} must be positive`);
   return energy;
+}
+
+/**
+ * The configured market authority (AppOptions.marketAuthority, GRIDSETTLE_MARKET_AUTHORITY): checked
+ * at each use, so a party created after the start is found and a bad setting fails with a clear code.
+ */
+export async function marketAuthorityOf(context: ApiContext): Promise<string> {
+  const partyId = context.marketAuthority;
+  if (partyId === null) throw new FlowError('market_authority_invalid', 'no market authority is configured: set GRIDSETTLE_MARKET_AUTHORITY to a party of role authority or operator');
+  const party = await context.store.parties.party(partyId);
+  if (party === null || (party.role !== 'authority' && party.role !== 'operator')) {
+    throw new FlowError('market_authority_invalid', `the market authority ${partyId} (GRIDSETTLE_MARKET_AUTHORITY) must be a registered party of role authority or operator`);
+  }
+  return partyId;
 }
 
 /** The market's currency: every zone shares the first zone's. */
@@ -118,17 +139,31 @@ function orderBodyOf(order: NewOrder, zone: FlowObject<ZoneBody>, nowMs: number)
     side: order.side, zone: order.zone, intervalStartMs: order.intervalStartMs, energyMWh: String(energyMWh), price: order.price,
     priceMicroPerKWh: String(priceMicroPerKWh), currency: zone.body.currency, submittedAtMs: nowMs, status: 'open',
     reservationId: reservedMicro > 0n ? `s6:reserve:${order.id}` : null, reservedMicro: String(reservedMicro > 0n ? reservedMicro : 0n),
+    meters: order.meters ?? [],
   };
 }
 
 const SAME_ORDER_FIELDS = ['side', 'zone', 'intervalStartMs', 'energyMWh', 'price'] as const;
 
+function sameOrder(existing: FlowObject<OrderBody>, callerPartyId: string, order: NewOrder): boolean {
+  return existing.ownerPartyId === callerPartyId && SAME_ORDER_FIELDS.every((field) => String(existing.body[field]) === String(order[field]))
+    && JSON.stringify(existing.body.meters ?? []) === JSON.stringify(order.meters ?? []);
+}
+
+/** A meter's energy in an interval measures one order only: refuse meters another open order of the interval names. */
+function requireFreeMeters(orders: ReadonlyArray<FlowObject<OrderBody>>, meters: readonly string[]): void {
+  for (const other of orders) {
+    if (other.body.status !== 'open') continue;
+    const taken = meters.find((meterId) => (other.body.meters ?? []).includes(meterId));
+    if (taken !== undefined) throw new FlowError('market_meter_taken', `meter ${taken} already measures order ${other.id} of this interval`);
+  }
+}
+
 /** Submits an order: reserve first (nothing stored if the wallet cannot cover it), then store it unless the gate closed meanwhile. */
 export async function submitOrder(context: ApiContext, caller: Party, order: NewOrder): Promise<{ order: FlowObject<OrderBody>; created: boolean }> {
   const existing = await context.store.flows.get<OrderBody>(ORDER_KIND, order.id);
   if (existing !== null) {
-    const same = existing.ownerPartyId === caller.partyId && SAME_ORDER_FIELDS.every((field) => String(existing.body[field]) === String(order[field]));
-    if (!same) throw new ApiError('already_exists', `order ${order.id} exists with another body`);
+    if (!sameOrder(existing, caller.partyId, order)) throw new ApiError('already_exists', `order ${order.id} exists with another body`);
     return { order: existing, created: false };
   }
   const zone = await context.store.flows.get<ZoneBody>(ZONE_KIND, order.zone);
@@ -136,9 +171,11 @@ export async function submitOrder(context: ApiContext, caller: Party, order: New
   const nowMs = context.nowMs();
   const body = orderBodyOf(order, zone, nowMs);
   if (nowMs >= order.intervalStartMs) throw new FlowError('market_closed', `the gate of interval ${order.intervalStartMs} closed when it started`);
+  await requireOwnedMeters(context, body.meters, caller.partyId);
   const wallet = walletAccountId(caller.partyId, body.currency);
   if ((await context.ledger.balances([wallet])).size === 0) throw new FlowError('wallet_not_found', `open a wallet in ${body.currency} first (POST /v1/wallets)`);
-  await ensureAccounts(context, [{ id: marketAccountId(body.currency), party: FIRST_OPERATOR_ID, currency: body.currency, kind: 'clearing', flags: 0 }]);
+  const authority = await marketAuthorityOf(context);
+  await ensureAccounts(context, [{ id: marketAccountId(body.currency), party: authority, currency: body.currency, kind: 'clearing', flags: 0 }]);
   if (body.reservationId !== null) {
     const timeoutMs = Math.min(order.intervalStartMs + MARKET_CLEARING_GRACE_MS - nowMs, LEDGER_PENDING_TIMEOUT_MS_MAX);
     await postTransfers(context, [{
@@ -149,10 +186,11 @@ export async function submitOrder(context: ApiContext, caller: Party, order: New
   const stored = await context.store.flows.transact(`market:${order.intervalStartMs}`, async (tx) => {
     const interval = await tx.get(INTERVAL_KIND, String(order.intervalStartMs));
     if (interval !== null) return null;
-    const orders = await tx.list(ORDER_KIND, { groupKey: intervalGroup(order.intervalStartMs), limit: MARKET_ORDERS_PER_INTERVAL_MAX });
+    const orders = await tx.list<OrderBody>(ORDER_KIND, { groupKey: intervalGroup(order.intervalStartMs), limit: MARKET_ORDERS_PER_INTERVAL_MAX });
     if (orders.length >= MARKET_ORDERS_PER_INTERVAL_MAX) {
       throw limitExceeded('MARKET_ORDERS_PER_INTERVAL_MAX', `an interval holds at most ${MARKET_ORDERS_PER_INTERVAL_MAX} orders`);
     }
+    requireFreeMeters(orders, body.meters);
     await tx.insert({ kind: ORDER_KIND, id: order.id, ownerPartyId: caller.partyId, groupKey: intervalGroup(order.intervalStartMs), body }, nowMs);
     return tx.get<OrderBody>(ORDER_KIND, order.id);
   }).catch(async (error: unknown) => {

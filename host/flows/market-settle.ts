@@ -5,17 +5,23 @@
 // clearing price or voided, a payment out where the price pays the party)
 // and gets a `market-fill` record, so a clearing interrupted half-way is
 // finished by clearing again and never posts twice.
+// An order that names meters settles against them: a seller is paid for
+// min(filled, metered export), a buyer pays for min(filled, metered import)
+// over the interval, and the rest of its fill (filled − settled) is recorded
+// as a `market-imbalance` record, never paid. Such an interval is cleared
+// once it has ended; its metered energy is fixed with the fills.
 import type { ApiContext } from '../api/context.js';
 import type { Party } from '../store/party-store.js';
 import type { FlowObject } from '../store/flow-store.js';
 import type { TransferEvent } from '../ledger/types.js';
 import { formatMinimal } from '../decimal.js';
 import { formatMinorAmount } from '../currency.js';
-import { MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONES_MAX } from '../limits.js';
+import { MARKET_INTERVAL_MS, MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONES_MAX } from '../limits.js';
 import { FlowError } from './errors.js';
 import { appendFlowRecord, flowRecordId, FLOW_TRANSFER_CODES, postTransfers, walletAccountId } from './ledger-bridge.js';
 import { clearMarketInterval, fillCostMicro, type MarketOrder, type OrderSide, type ZoneLimits } from './market-clearing.js';
 import { INTERVAL_KIND, intervalGroup, marketAccountId, ORDER_KIND, ZONE_KIND, type OrderBody, type ZoneBody } from './market-orders.js';
+import { meteredWindowEnergy } from './metered-energy.js';
 
 export interface IntervalBody extends Record<string, unknown> {
   status: 'clearing' | 'cleared';
@@ -26,6 +32,10 @@ export interface IntervalBody extends Record<string, unknown> {
   curtailed: Array<{ zone: string; side: OrderSide; energyMWh: string }>;
   /** Energy filled per order id (after curtailment); orders absent got nothing. */
   fills: Record<string, string>;
+  /** The metered energy over the interval of each order that names meters (export for offers, import for bids). */
+  meteredMWh: Record<string, string>;
+  /** Σ over the orders of filled − settled: cleared energy no meter shows, recorded and not paid. */
+  imbalanceMWh: string;
   clearedBy: string;
   recordIndex?: number;
 }
@@ -39,27 +49,56 @@ function zoneLimitsOf(zones: ReadonlyArray<FlowObject<ZoneBody>>): Map<string, Z
   return new Map(zones.map((zone) => [zone.id, { exportLimitMWh: BigInt(zone.body.exportLimitMWh), importLimitMWh: BigInt(zone.body.importLimitMWh) }]));
 }
 
+/** The energy an order settles: for a metered order the lesser of its fill and its meters' energy. */
+function settledMWhOf(filledMWh: bigint, meteredMWh: string | undefined): bigint {
+  if (meteredMWh === undefined) return filledMWh;
+  return BigInt(meteredMWh) < filledMWh ? BigInt(meteredMWh) : filledMWh;
+}
+
+/** The metered energy of each open metered order over the interval; the interval must have ended. */
+async function meteredOrders(context: ApiContext, intervalStartMs: number): Promise<Record<string, string>> {
+  const orders = await context.store.flows.list<OrderBody>(ORDER_KIND, { groupKey: intervalGroup(intervalStartMs), limit: MARKET_ORDERS_PER_INTERVAL_MAX });
+  const metered = orders.filter((order) => order.body.status === 'open' && (order.body.meters ?? []).length > 0);
+  const window = { from: intervalStartMs, to: intervalStartMs + MARKET_INTERVAL_MS };
+  if (metered.length > 0 && context.nowMs() < window.to) {
+    throw new FlowError('window_open', `interval ${intervalStartMs} has metered orders: clear it after it ends at ${window.to}`);
+  }
+  const energy: Record<string, string> = {};
+  for (const order of metered) {
+    energy[order.id] = String((await meteredWindowEnergy(context.store.readings, order.body.meters, window, order.body.side === 'sell' ? 'export' : 'import')).energyMWh);
+  }
+  return energy;
+}
+
 /** Computes and stores the fills once; a second call finds them (cleared or still settling). */
 async function fixFills(context: ApiContext, caller: Party, intervalStartMs: number): Promise<FlowObject<IntervalBody>> {
+  const existing = await context.store.flows.get<IntervalBody>(INTERVAL_KIND, String(intervalStartMs));
+  if (existing !== null) return existing;
+  const meteredMWh = await meteredOrders(context, intervalStartMs);
   return context.store.flows.transact(`market:${intervalStartMs}`, async (tx) => {
-    const existing = await tx.get<IntervalBody>(INTERVAL_KIND, String(intervalStartMs));
-    if (existing !== null) return existing;
+    const raced = await tx.get<IntervalBody>(INTERVAL_KIND, String(intervalStartMs));
+    if (raced !== null) return raced;
     const orders = (await tx.list<OrderBody>(ORDER_KIND, { groupKey: intervalGroup(intervalStartMs), limit: MARKET_ORDERS_PER_INTERVAL_MAX }))
       .filter((order) => order.body.status === 'open');
     const zones = await tx.list<ZoneBody>(ZONE_KIND, { limit: MARKET_ZONES_MAX });
     const market = orders.map(marketOrderOf);
     const clearing = clearMarketInterval(market, zoneLimitsOf(zones));
     let volumeMWh = 0n;
+    let imbalanceMWh = 0n;
     const fills: Record<string, string> = {};
-    for (const order of market) {
+    for (const order of orders) {
       const filled = clearing.filledMWh.get(order.id) ?? 0n;
-      if (order.side === 'buy') volumeMWh += filled;
+      if (order.body.side === 'buy') volumeMWh += filled;
       fills[order.id] = String(filled);
+      // An order submitted while this clearing started has no metered energy fixed yet: clear again.
+      if ((order.body.meters ?? []).length > 0 && meteredMWh[order.id] === undefined) throw new FlowError('flow_conflict', `order ${order.id} arrived during clearing`);
+      imbalanceMWh += filled - settledMWhOf(filled, meteredMWh[order.id]);
     }
     const body: IntervalBody = {
       status: 'clearing', currency: orders[0]?.body.currency ?? null,
       priceMicroPerKWh: clearing.priceMicroPerKWh === null ? null : String(clearing.priceMicroPerKWh), volumeMWh: String(volumeMWh),
-      curtailed: clearing.curtailed.map((cut) => ({ ...cut, energyMWh: String(cut.energyMWh) })), fills, clearedBy: caller.partyId,
+      curtailed: clearing.curtailed.map((cut) => ({ ...cut, energyMWh: String(cut.energyMWh) })), fills, meteredMWh,
+      imbalanceMWh: String(imbalanceMWh), clearedBy: caller.partyId,
     };
     await tx.insert({ kind: INTERVAL_KIND, id: String(intervalStartMs), ownerPartyId: caller.partyId, body }, context.nowMs());
     return (await tx.get<IntervalBody>(INTERVAL_KIND, String(intervalStartMs)))!;
@@ -85,19 +124,31 @@ function settlementEvents(order: FlowObject<OrderBody>, costMicro: bigint, nowMs
   return events;
 }
 
+/** The order's `market-imbalance` record: cleared energy its meters do not show, neither paid nor charged. */
+async function recordImbalance(context: ApiContext, interval: FlowObject<IntervalBody>, order: FlowObject<OrderBody>, filledMWh: bigint, settledMWh: bigint): Promise<void> {
+  if (settledMWh === filledMWh) return;
+  await appendFlowRecord(context, flowRecordId('market-imbalance', order.id), 'market-imbalance', {
+    interval: interval.id, order: order.id, party: order.ownerPartyId, side: order.body.side, zone: order.body.zone, meters: order.body.meters,
+    filledMWh: String(filledMWh), meteredMWh: interval.body.meteredMWh[order.id], settledMWh: String(settledMWh),
+    imbalanceMWh: String(filledMWh - settledMWh), ts: context.nowMs(),
+  });
+}
+
 async function settleOrder(context: ApiContext, interval: FlowObject<IntervalBody>, order: FlowObject<OrderBody>): Promise<void> {
   const filledMWh = BigInt(interval.body.fills[order.id] ?? '0');
+  const settledMWh = settledMWhOf(filledMWh, interval.body.meteredMWh?.[order.id]);
   const priceMicroPerKWh = BigInt(interval.body.priceMicroPerKWh ?? '0');
-  const costMicro = fillCostMicro(order.body.side, filledMWh, priceMicroPerKWh, order.body.currency);
+  const costMicro = fillCostMicro(order.body.side, settledMWh, priceMicroPerKWh, order.body.currency);
   const events = settlementEvents(order, costMicro, context.nowMs());
   if (events.length > 0) await postTransfers(context, events);
+  await recordImbalance(context, interval, order, filledMWh, settledMWh);
   const recordIndex = await appendFlowRecord(context, flowRecordId('market-fill', order.id), 'market-fill', {
     interval: interval.id, order: order.id, party: order.ownerPartyId, side: order.body.side, zone: order.body.zone,
-    energyMWh: order.body.energyMWh, filledMWh: String(filledMWh), price: formatMinimal(priceMicroPerKWh, 6),
+    energyMWh: order.body.energyMWh, filledMWh: String(filledMWh), settledMWh: String(settledMWh), price: formatMinimal(priceMicroPerKWh, 6),
     amount: formatMinorAmount(costMicro, order.body.currency), transfers: events.map((event) => event.id), ts: context.nowMs(),
   });
-  await context.store.flows.transact(`market:${order.body.intervalStartMs}`, (tx) =>
-    tx.update<OrderBody>(order, { ...order.body, status: 'cleared', filledMWh: String(filledMWh), costMicro: String(costMicro), recordIndex }, context.nowMs()));
+  const settled = { status: 'cleared' as const, filledMWh: String(filledMWh), settledMWh: String(settledMWh), costMicro: String(costMicro), recordIndex };
+  await context.store.flows.transact(`market:${order.body.intervalStartMs}`, (tx) => tx.update<OrderBody>(order, { ...order.body, ...settled }, context.nowMs()));
 }
 
 /** Clears the interval starting at `intervalStartMs` (the market authority, after the gate closed). */
@@ -112,6 +163,7 @@ export async function clearMarket(context: ApiContext, caller: Party, intervalSt
   const { priceMicroPerKWh, volumeMWh, curtailed, currency } = interval.body;
   const recordIndex = await appendFlowRecord(context, flowRecordId('market-clearing', String(intervalStartMs)), 'market-clearing', {
     intervalStartMs, currency, price: priceMicroPerKWh === null ? null : formatMinimal(BigInt(priceMicroPerKWh), 6), volumeMWh, curtailed,
+    imbalanceMWh: interval.body.imbalanceMWh ?? '0',
     orders: Object.keys(interval.body.fills).length, party: caller.partyId, ts: context.nowMs(),
   });
   return context.store.flows.transact(`market:${intervalStartMs}`, (tx) =>

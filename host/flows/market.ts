@@ -1,19 +1,19 @@
 // S6 transactive energy market over HTTP (docs/flows.md "S6"): the network
 // operator (transmission) sets zone transfer limits; participants and
 // suppliers submit bids and offers per 15-minute interval; the market
-// authority clears an interval after its gate closed; trades settle on the
-// ledger. Interval results (price, volume, curtailment) are public to every
+// authority (the party configured as GRIDSETTLE_MARKET_AUTHORITY) clears an
+// interval after its gate closed; trades settle on the ledger. Interval results (price, volume, curtailment) are public to every
 // party; fills only to their own party, the authority and read-all roles.
 import type { FastifyInstance } from 'fastify';
 import { bearerAuth, callerOf, notFoundUnlessVisible, readsAll, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
-import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
+import { authErrorResponses, bearerSecurity, errorSchema, meterIdSchema } from '../api/schemas.js';
 import type { FlowObject } from '../store/flow-store.js';
 import type { Party } from '../store/party-store.js';
 import { MARKET_ORDERS_PER_INTERVAL_MAX, MARKET_ZONES_MAX } from '../limits.js';
 import { currencySchema, epochMsSchema, flowIdParamsSchema, flowIdSchema, moneySchema } from './schemas.js';
-import { cancelOrder, intervalGroup, setZoneLimits, submitOrder, INTERVAL_KIND, ORDER_KIND, ZONE_KIND, type NewOrder, type NewZone, type OrderBody, type ZoneBody } from './market-orders.js';
+import { cancelOrder, intervalGroup, marketAuthorityOf, setZoneLimits, submitOrder, INTERVAL_KIND, ORDER_KIND, ZONE_KIND, type NewOrder, type NewZone, type OrderBody, type ZoneBody } from './market-orders.js';
 import { clearMarket, type IntervalBody } from './market-settle.js';
 
 const mWhSchema = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]{1,20}$' }] } as const;
@@ -29,7 +29,7 @@ const newOrderSchema = {
   type: 'object', required: ['id', 'side', 'zone', 'intervalStartMs', 'energyMWh', 'price'], additionalProperties: false,
   properties: {
     id: flowIdSchema, side: { type: 'string', enum: ['buy', 'sell'] }, zone: flowIdSchema, intervalStartMs: epochMsSchema,
-    energyMWh: mWhSchema, price: moneySchema,
+    energyMWh: mWhSchema, price: moneySchema, meters: { type: 'array', uniqueItems: true, items: meterIdSchema },
   },
 } as const;
 
@@ -43,8 +43,8 @@ function orderView(order: FlowObject<OrderBody>) {
 
 function intervalView(interval: FlowObject<IntervalBody>, caller: Party, ownOrderIds: ReadonlySet<string>) {
   const seesAll = readsAll(caller) || caller.role === 'authority';
-  const fills = Object.fromEntries(Object.entries(interval.body.fills).filter(([orderId]) => seesAll || ownOrderIds.has(orderId)));
-  return { intervalStartMs: Number(interval.id), ...interval.body, fills };
+  const visible = (perOrder: Record<string, string>) => Object.fromEntries(Object.entries(perOrder).filter(([orderId]) => seesAll || ownOrderIds.has(orderId)));
+  return { intervalStartMs: Number(interval.id), ...interval.body, fills: visible(interval.body.fills), meteredMWh: visible(interval.body.meteredMWh ?? {}) };
 }
 
 async function visibleOrder(context: ApiContext, caller: Party, id: string): Promise<FlowObject<OrderBody>> {
@@ -73,7 +73,7 @@ function zoneRoutes(app: FastifyInstance, context: ApiContext): void {
 function orderRoutes(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Body: NewOrder }>('/v1/market/orders', {
     schema: {
-      summary: 'Submit a bid (buy) or offer (sell) for one interval; a bid reserves its cost at its limit price', tags: ['flows'],
+      summary: 'Submit a bid (buy) or offer (sell) for one interval, optionally naming the meters it settles against; a bid reserves its cost at its limit price', tags: ['flows'],
       security: bearerSecurity, body: newOrderSchema, response: { 200: objectReply('order'), 201: objectReply('order'), 409: errorSchema, ...authErrorResponses },
     },
   }, async (request, reply) => {
@@ -108,7 +108,8 @@ function intervalRoutes(app: FastifyInstance, context: ApiContext): void {
       security: bearerSecurity, params: intervalParamsSchema, response: { 200: objectReply('interval'), 409: errorSchema, ...authErrorResponses },
     },
   }, async (request) => {
-    const caller = requireRole(request, ['authority']);
+    const caller = requireRole(request, ['authority', 'operator'], 'clear the market');
+    if (caller.partyId !== (await marketAuthorityOf(context))) throw new ApiError('forbidden', `only the market authority clears the market, not ${caller.partyId}`);
     const interval = await clearMarket(context, caller, request.params.intervalStartMs);
     return { interval: intervalView(interval, caller, new Set()) };
   });

@@ -1,4 +1,7 @@
-// S2 energy purchase agreements: the pure rules. A delivery window's energy
+// S2 energy purchase agreements: the pure rules. A PPA is proposed by its
+// supplier and takes effect only when its transmission company accepts it,
+// no later than the start of its period (so no delivery precedes the
+// acceptance); a declined PPA never settles. A delivery window's energy
 // is the export the supplier's meters show over it, capped at what is left
 // of the contracted volume (the excess is recorded, not paid); its amount is
 // the PPA price applied to the delivered energy, rounded once to the minor
@@ -18,6 +21,10 @@ import { safeNumber } from '../exact.js';
 export const PPA_KIND = 'ppa';
 export const PPA_DELIVERY_KIND = 'ppa-delivery';
 
+/** proposed (recorded by the supplier) → accepted or declined (by the transmission company), once. */
+export type PpaStatus = 'proposed' | 'accepted' | 'declined';
+export type PpaDecision = Exclude<PpaStatus, 'proposed'>;
+
 export interface PpaBody extends FlowBody {
   supplier: string;
   transmission: string;
@@ -31,7 +38,15 @@ export interface PpaBody extends FlowBody {
   createdAtMs: number;
   /** The agreement's ledger leaf; null until recorded. */
   leafIndex: number | null;
+  status: PpaStatus;
+  /** When the transmission company accepted or declined it; null while proposed. */
+  decidedAtMs: number | null;
+  /** The decision's ledger leaf; null until recorded. */
+  decisionLeafIndex: number | null;
 }
+
+/** Members that change after creation: a repeated create compares the rest. */
+export const PPA_STATE_MEMBERS = ['createdAtMs', 'leafIndex', 'status', 'decidedAtMs', 'decisionLeafIndex'] as const;
 
 export interface DeliveryFigures {
   /** Export the meters show over the window. */
@@ -129,6 +144,14 @@ export function agreementRecord(ppaId: string, ppa: PpaBody): Record<string, unk
     type: 'agreement', ppa: ppaId, supplier: ppa.supplier, transmission: ppa.transmission,
     price: formatEnergyPrice(BigInt(ppa.priceMicroPerKWh)), currency: ppa.currency, volumeMWh: ppa.volumeMWh,
     period: ppa.period, windowMs: ppa.windowMs, meters: ppa.meters, ts: ppa.createdAtMs,
+  };
+}
+
+/** The transmission company's decision, a ledger record under the agreement (kind `ppa`, same readers). */
+export function decisionRecord(ppaId: string, ppa: PpaBody): Record<string, unknown> {
+  return {
+    type: 'decision', ppa: ppaId, agreementLeaf: ppa.leafIndex, supplier: ppa.supplier, transmission: ppa.transmission,
+    decision: ppa.status, period: ppa.period, ts: ppa.decidedAtMs,
   };
 }
 

@@ -1,4 +1,4 @@
-// S2 settle step for one delivery window of a PPA: measure the supplier's
+// S2 settle step for one delivery window of an accepted PPA: measure the supplier's
 // export over the window, claim the window's next revision under the PPA's
 // lock (the volume cap reads every other window's delivery there), move the
 // money, record the delivery under the agreement, mark the revision done. A
@@ -27,6 +27,7 @@ const lockOf = (ppaId: string): string => `${PPA_KIND}:${ppaId}`;
 
 export async function settleDeliveryWindow(context: ApiContext, ppa: FlowObject<PpaBody>, window: SettlementWindow): Promise<SettledWindow> {
   const { period, windowMs, meters } = ppa.body;
+  if (ppa.body.status !== 'accepted') throw new FlowError('not_accepted', `PPA ${ppa.id} is ${ppa.body.status}: it settles only once its transmission company accepts it`);
   checkWindow({ fromMs: period.from, toMs: period.to, windowMs }, window, context.nowMs());
   const metered = await meteredWindowEnergy(context.store.readings, meters, window, 'export');
   const claimed = await claimRevision(context, ppa, window, metered);

@@ -1,9 +1,11 @@
 // S2 energy purchase agreements on the permissioned ledger (SPEC §8,
-// docs/flows.md "S2"). A supplier records a PPA with a transmission company
+// docs/flows.md "S2"). A supplier proposes a PPA to a transmission company
 // (ledger record kind `ppa`, readable only by the two of them and
-// regulators; SPEC §5: not operators); each settled window of the supplier's
-// metered export is a delivery record under it and a transfer transmission →
-// supplier at the PPA price, capped at the contracted volume.
+// regulators; SPEC §5: not operators); it takes effect when that company
+// accepts it before its period starts (a decision record under it). Then
+// each settled window of the supplier's metered export is a delivery record
+// under it and a transfer transmission → supplier at the PPA price, capped at
+// the contracted volume.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
@@ -19,7 +21,8 @@ import { formatEnergyPrice, parseEnergyPrice } from './energy-money.js';
 import { FlowError } from './errors.js';
 import { insertOrExisting, recordOnce, sameTerms } from './flow-records.js';
 import { listDeliveries, settleDeliveryWindow } from './ppa-settle.js';
-import { agreementRecord, PPA_KIND, type PpaBody, type PpaDeliveryBody } from './ppa-rules.js';
+import { decidePpa } from './ppa-decision.js';
+import { agreementRecord, PPA_KIND, PPA_STATE_MEMBERS, type PpaBody, type PpaDecision, type PpaDeliveryBody } from './ppa-rules.js';
 import { currencySchema, energyMWhSchema, moneySchema } from './schemas.js';
 
 interface NewPpaBody {
@@ -44,10 +47,10 @@ const newPpaSchema = {
 } as const;
 
 function ppaView(ppa: FlowObject<PpaBody>) {
-  const { supplier, transmission, currency, volumeMWh, period, windowMs, meters, leafIndex, createdAtMs } = ppa.body;
+  const { supplier, transmission, currency, volumeMWh, period, windowMs, meters, leafIndex, createdAtMs, status, decidedAtMs, decisionLeafIndex } = ppa.body;
   return {
     id: ppa.id, supplier, transmission, price: formatEnergyPrice(BigInt(ppa.body.priceMicroPerKWh)), currency, volumeMWh, period, windowMs, meters,
-    leafIndex, createdAt: createdAtMs,
+    leafIndex, createdAt: createdAtMs, status, decidedAt: decidedAtMs, decisionLeafIndex,
   };
 }
 
@@ -80,13 +83,14 @@ async function newPpa(context: ApiContext, supplier: string, body: NewPpaBody): 
   return {
     supplier, transmission: body.transmission, priceMicroPerKWh: String(priceMicroPerKWh), currency: body.currency,
     volumeMWh: body.volumeMWh, period: body.period, windowMs: body.windowMs, meters: body.meters, createdAtMs: context.nowMs(), leafIndex: null,
+    status: 'proposed', decidedAtMs: null, decisionLeafIndex: null,
   };
 }
 
 function ppaRoutes(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Body: NewPpaBody }>('/v1/ppas', {
     schema: {
-      summary: 'Record an energy purchase agreement with a transmission company (supplier); repeating it answers the same PPA',
+      summary: 'Propose an energy purchase agreement to a transmission company (supplier); repeating it answers the same PPA',
       tags: ['flows'], security: bearerSecurity, body: newPpaSchema,
       response: { 200: objectReply('ppa'), 201: objectReply('ppa'), 409: errorSchema, ...authErrorResponses },
     },
@@ -94,7 +98,7 @@ function ppaRoutes(app: FastifyInstance, context: ApiContext): void {
     const supplier = requireRole(request, ['supplier'], 'record a PPA');
     const body = await newPpa(context, supplier.partyId, request.body);
     const stored = await insertOrExisting(context, { kind: PPA_KIND, id: request.body.id, ownerPartyId: supplier.partyId, groupKey: body.transmission, body });
-    if (!stored.created && !sameTerms(stored.object.body, body, ['createdAtMs', 'leafIndex'])) {
+    if (!stored.created && !sameTerms(stored.object.body, body, PPA_STATE_MEMBERS)) {
       throw new ApiError('already_exists', `PPA ${request.body.id} exists with other terms`);
     }
     const recorded = await recordOnce(context, stored.object, PPA_RECORD, agreementRecord(stored.object.id, stored.object.body));
@@ -107,6 +111,20 @@ function ppaRoutes(app: FastifyInstance, context: ApiContext): void {
       params: contractIdParamsSchema, response: { 200: objectReply('ppa'), ...authErrorResponses },
     },
   }, async (request) => ({ ppa: ppaView(await visiblePpa(context, request, request.params.id)) }));
+
+  const decisionRoute = (path: string, decision: PpaDecision, summary: string) => app.post<{ Params: { id: string } }>(path, {
+    schema: {
+      summary, tags: ['flows'], security: bearerSecurity, params: contractIdParamsSchema,
+      response: { 200: objectReply('ppa'), 409: errorSchema, ...authErrorResponses },
+    },
+  }, async (request) => {
+    const caller = requireRole(request, ['transmission'], `${decision === 'accepted' ? 'accept' : 'decline'} a PPA`);
+    const ppa = await visiblePpa(context, request, request.params.id);
+    if (ppa.body.transmission !== caller.partyId) throw new ApiError('forbidden', `only ${ppa.body.transmission}, the PPA's transmission company, decides on it`);
+    return { ppa: ppaView(await decidePpa(context, ppa, decision)) };
+  });
+  decisionRoute('/v1/ppas/:id/accept', 'accepted', 'Accept a PPA before its period starts (its transmission company): from then on its deliveries settle; repeating it answers the same');
+  decisionRoute('/v1/ppas/:id/decline', 'declined', 'Decline a PPA (its transmission company): none of its deliveries will ever settle; repeating it answers the same');
 }
 
 function deliveryRoutes(app: FastifyInstance, context: ApiContext): void {
