@@ -26,8 +26,11 @@ for (const backend of storeBackends()) {
     let leafIndexes: number[];
     let treeSize: number;
 
+    // Proposed and accepted an hour before the period starts; settled at NOW_MS.
+    let clock = WINDOW.from - HOUR_MS;
+
     before(async () => {
-      fixture = await openFlows(backend);
+      fixture = await openFlows(backend, { nowMs: () => clock });
       const unrelated = await extraParty(fixture, 'p-unrelated', 'participant');
       parties = [fixture.as('supplier'), fixture.as('transmission'), fixture.as('regulator')];
       nonParties = [fixture.as('operator'), unrelated, fixture.as('participant')];
@@ -39,6 +42,9 @@ for (const backend of storeBackends()) {
       };
       const recorded = await call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas', terms);
       assert.equal(recorded.statusCode, 201, recorded.body);
+      const accepted = await call(fixture.app, fixture.as('transmission'), 'POST', '/v1/ppas/ppa-v/accept');
+      assert.equal(accepted.statusCode, 200, accepted.body);
+      clock = NOW_MS;
       await ingest(fixture, 1, [frame('m-2', -6 * HOUR_MS, 0, 1_000_000), frame('m-2', -5.5 * HOUR_MS, 0, 7_000_000)]);
       const settled = await call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas/ppa-v/deliveries', WINDOW);
       assert.equal(settled.statusCode, 201, settled.body);
@@ -46,7 +52,8 @@ for (const backend of storeBackends()) {
       transferId = delivery.transfers[0]!;
       const transfer = (await call(fixture.app, fixture.as('supplier'), 'GET', `/v1/transfers/${transferId}`)).json() as { transfer: { index: number } };
       const agreementLeaf = (recorded.json() as { ppa: { leafIndex: number } }).ppa.leafIndex;
-      leafIndexes = [agreementLeaf, transfer.transfer.index, ...delivery.leafIndexes];
+      const decisionLeaf = (accepted.json() as { ppa: { decisionLeafIndex: number } }).ppa.decisionLeafIndex;
+      leafIndexes = [agreementLeaf, decisionLeaf, transfer.transfer.index, ...delivery.leafIndexes];
       const sealed = await call(fixture.app, fixture.as('operator'), 'POST', '/v1/ledger/blocks');
       treeSize = (sealed.json() as { block: { treeSize: number } }).block.treeSize;
     });
@@ -58,7 +65,7 @@ for (const backend of storeBackends()) {
     ];
 
     it('the supplier, the transmission company and a regulator read the PPA, its deliveries, their transfer, leaves and inclusion proofs (200)', async () => {
-      assert.equal(leafIndexes.length, 3, 'the agreement, the delivery transfer and the delivery record');
+      assert.equal(leafIndexes.length, 4, 'the agreement, its acceptance, the delivery transfer and the delivery record');
       for (const url of readRoutes()) {
         for (const key of parties) {
           const response = await call(fixture.app, key, 'GET', url);

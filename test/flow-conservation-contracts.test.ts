@@ -57,11 +57,12 @@ for (const backend of storeBackends()) {
     let fixture: FlowFixture;
     let buyer: string;
     let seq = 0;
+    let clock = NOW_MS;
 
     before(async () => {
-      ({ fixture, otherKey: buyer } = await openFundedFlows(backend, 'p-buyer'));
+      ({ fixture, otherKey: buyer } = await openFundedFlows(backend, 'p-buyer', { nowMs: () => clock }));
       await created(call(fixture.app, fixture.as('transmission'), 'POST', '/v1/grid-connection-points', {
-        id: 'gcp-site', holder: 'p-participant', price: '0.30', currency: 'EUR', geo: { lat: '52.52', lon: '13.40' },
+        id: 'gcp-site', holder: 'p-participant', price: '0.30', currency: 'EUR', geo: { lat: '52.52', lon: '13.40' }, ratedPowerW: 100_000_000,
       }));
     });
     after(async () => fixture.close());
@@ -71,10 +72,15 @@ for (const backend of storeBackends()) {
         const random = seededRandom(seed);
         const meters = await playMeters(fixture, ++seq, random, `m-s2-${seed}`, 'p-supplier', 2, 'export');
         const ppaId = `ppa-${seed}`;
+        // Proposed and accepted before its period starts (point 10 of issue 9), then settled at NOW_MS.
+        clock = PERIOD.from - HOUR_MS;
         await created(call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas', {
           id: ppaId, transmission: 'p-transmission', price: '0.0853', currency: 'EUR', volumeMWh: 5_000_000_000, period: PERIOD, windowMs: HOUR_MS,
           meters: meters.map((meter) => meter.meterId),
         }));
+        const accepted = await call(fixture.app, fixture.as('transmission'), 'POST', `/v1/ppas/${ppaId}/accept`);
+        assert.equal(accepted.statusCode, 200, accepted.body);
+        clock = NOW_MS;
         for (const window of windows()) {
           const settled = await created<{ delivery: { deliveredMWh: number; excessMWh: number; unassignedMWh: number } }>(
             call(fixture.app, fixture.as('supplier'), 'POST', `/v1/ppas/${ppaId}/deliveries`, window));

@@ -90,7 +90,7 @@ for (const backend of storeBackends()) {
       assert.equal(declined.statusCode, 200, declined.body);
       assert.equal((declined.json() as { ppa: { status: string } }).ppa.status, 'declined');
       assertError(await settle(fixture.as('supplier'), W1, 'ppa-late'), 409, 'not_accepted');
-      assertError(await settle(fixture.as('operator'), W1, 'ppa-late'), 409, 'not_accepted');
+      assertError(await settle(fixture.as('operator'), W1, 'ppa-late'), 404, 'not_found');
       assertError(await decide(fixture.as('transmission'), 'accept', 'ppa-late'), 409, 'invalid_state');
       assert.equal(postedMicro(await balanceOf(fixture.app, fixture.as('transmission'), 'wallet:p-transmission:EUR')), 10_000_000n);
     });

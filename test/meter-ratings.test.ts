@@ -51,9 +51,10 @@ for (const backend of storeBackends()) {
   describe(`SPEC §1 meter ratings: provisioned per meter, used by settlement and every flow (${backend.kind})`, () => {
     let fixture: FlowFixture;
     let seq = 0;
+    let clockMs = NOW_MS;
 
     before(async () => {
-      fixture = await openFlows(backend);
+      fixture = await openFlows(backend, { nowMs: () => clockMs });
     });
     after(async () => fixture.close());
 
@@ -91,8 +92,13 @@ for (const backend of storeBackends()) {
       await fundedWallet(fixture, 'transmission', 'EUR', '500.00');
       await fundedWallet(fixture, 'supplier', 'EUR', '0');
       const terms = { transmission: 'p-transmission', price: '0.0853', currency: 'EUR', volumeMWh: 10_000_000_000, period: PERIOD, windowMs: 2 * HOUR_MS };
-      await created(call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas', { ...terms, id: 'ppa-plant', meters: ['m-plant'] }));
-      await created(call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas', { ...terms, id: 'ppa-unrated', meters: ['m-plant-unrated'] }));
+      // Both PPAs are proposed and accepted before their period starts, then settled at NOW_MS.
+      clockMs = PERIOD.from - HOUR_MS;
+      for (const [id, meter] of [['ppa-plant', 'm-plant'], ['ppa-unrated', 'm-plant-unrated']] as const) {
+        await created(call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas', { ...terms, id, meters: [meter] }));
+        assert.equal((await call(fixture.app, fixture.as('transmission'), 'POST', `/v1/ppas/${id}/accept`)).statusCode, 200);
+      }
+      clockMs = NOW_MS;
       const paid = await created<{ delivery: DeliveryView }>(call(fixture.app, fixture.as('supplier'), 'POST', '/v1/ppas/ppa-plant/deliveries', PPA_WINDOW));
       // 2 000 kWh × 0.0853 EUR/kWh = 170.60 EUR exactly.
       assert.deepEqual([paid.delivery.meteredMWh, paid.delivery.deliveredMWh, paid.delivery.unassignedMWh, paid.delivery.amount], [8 * QUARTER_AT_1_MW_MWH, 8 * QUARTER_AT_1_MW_MWH, 0, '170.60']);
