@@ -9,7 +9,9 @@ import { TreeAppender } from '../host/ledger/merkle-log.js';
 import { genericRecord, transferLeafText } from '../host/ledger/records.js';
 import { leafHashText, hashBytes } from '../host/ledger/sha256.js';
 import { emptyWrites } from '../host/store/ledger-store.js';
-import type { LedgerFixture } from './ledger-helpers.js';
+import { copyFileSync } from 'node:fs';
+import { openSqlite } from '../host/store/sqlite.js';
+import { ledgerFixture, type LedgerFixture } from './ledger-helpers.js';
 
 const PAGE_LEAVES = 4_096;
 
@@ -81,4 +83,17 @@ export async function truncateRecordsFrom(fixture: LedgerFixture, seq: number): 
   await fixture.raw(`DELETE FROM ledger_records WHERE seq >= ${seq}`);
   await fixture.raw(`DELETE FROM ledger_blocks WHERE tree_size > ${seq}`);
   await rebuildNodes(fixture);
+}
+
+/** Runs `tamper` on a copy of the SQLite file at `dbPath`; returns the copy's path. */
+export async function tamperedCopy(dbPath: string, name: string, tamper: (fixture: LedgerFixture) => Promise<void>): Promise<string> {
+  const copy = `${dbPath}.${name}`;
+  copyFileSync(dbPath, copy);
+  const database = openSqlite(copy);
+  try {
+    await tamper(ledgerFixture({ kind: 'sqlite', database, path: copy, close: async () => { database.close(); } }));
+  } finally {
+    database.close();
+  }
+  return copy;
 }

@@ -5,7 +5,7 @@
 // from GET /v1/ledger/head catches deleted blocks and a consistent rewrite.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,8 +17,7 @@ import { EXIT_LEDGER_MISMATCH } from '../host/server/verify-ledger.js';
 import { bearer, SEALING_KEY } from './api-helpers.js';
 import { buildApp } from '../host/api/app.js';
 import { initOperator } from '../host/server/init.js';
-import { ledgerFixture, type LedgerFixture } from './ledger-helpers.js';
-import { deleteBlocksFrom, rewriteTransferAmount } from './ledger-tamper.js';
+import { deleteBlocksFrom, rewriteTransferAmount, tamperedCopy } from './ledger-tamper.js';
 
 const CLI = new URL('../host/cli/main.js', import.meta.url).pathname;
 const KEYS = generateLedgerKeyText();
@@ -123,19 +122,6 @@ describe('SPEC §7 gridsettle verify-ledger (SQLite file)', () => {
     assert.match(missing.stderr, /no SQLite file/);
   });
 });
-
-/** Runs `tamper` on a copy of the SQLite file at `dbPath`; returns the copy's path. */
-async function tamperedCopy(dbPath: string, name: string, tamper: (fixture: LedgerFixture) => Promise<void>): Promise<string> {
-  const copy = `${dbPath}.${name}`;
-  copyFileSync(dbPath, copy);
-  const database = openSqlite(copy);
-  try {
-    await tamper(ledgerFixture({ kind: 'sqlite', database, path: copy, close: async () => { database.close(); } }));
-  } finally {
-    database.close();
-  }
-  return copy;
-}
 
 describe('SPEC §5 trusted heads: gridsettle verify-ledger --trusted-head (SQLite file)', () => {
   let directory: string;
