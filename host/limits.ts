@@ -188,6 +188,12 @@ export const API_LEDGER_BODY_BYTES_MAX = 1024 * 1024;
 export const API_LEDGER_BLOCKS_PER_PAGE_MAX = 1_000;
 /** Interval of the server's sweep that voids expired pending transfers. */
 export const LEDGER_EXPIRY_SWEEP_INTERVAL_MS = 5_000;
+/** SPEC §5 "Trusted heads": unsealed records wait at most this long (plus one check) before the server seals them; 0: only every LEDGER_RECORDS_PER_BLOCK records. */
+export const LEDGER_SEAL_AFTER_MS = 60_000;
+/** Upper bound of GRIDSETTLE_LEDGER_SEAL_AFTER_MS: a day. */
+export const LEDGER_SEAL_AFTER_MS_MAX = 86_400_000;
+/** How often the server checks for records waiting to be sealed (at most; shorter when the wait is shorter). */
+export const LEDGER_SEAL_CHECK_INTERVAL_MS = 1_000;
 
 // Seed-system flows (docs/flows.md).
 /** One flow object's canonical JSON body, bytes. */

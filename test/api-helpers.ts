@@ -15,9 +15,9 @@ import { generateLedgerSigner } from '../host/ledger/blocks.js';
 export const NOW_MS = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 export const SEALING_KEY = new Uint8Array(32).fill(9);
 export const MSGPACK = 'application/msgpack';
-/** Signs the blocks of every test app; the sweep is off so that tests choose when expiry runs. */
+/** Signs the blocks of every test app; the sweep and the timed seal are off so that tests choose when expiry and sealing run. */
 export const LEDGER_SIGNER = generateLedgerSigner();
-export const LEDGER_TEST_OPTIONS = { ledgerSigner: LEDGER_SIGNER, ledgerExpirySweepMs: 0 } as const;
+export const LEDGER_TEST_OPTIONS = { ledgerSigner: LEDGER_SIGNER, ledgerExpirySweepMs: 0, ledgerSealAfterMs: 0 } as const;
 
 export interface ApiFixture {
   app: FastifyInstance;

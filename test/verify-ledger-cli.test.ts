@@ -1,9 +1,11 @@
 // `gridsettle verify-ledger` (SPEC §7) on a temporary SQLite file: exit 0 and
-// {ok, treeSize, blocks} when every record matches; exit 3 naming the record
-// when one stored byte changed; exit 2 for bad configuration.
+// {ok, treeSize, blocks, unsealedRecords} when every record matches; exit 3
+// naming the record when one stored byte changed; exit 2 for bad
+// configuration. With `--trusted-head` (SPEC §5 "Trusted heads"): a head saved
+// from GET /v1/ledger/head catches deleted blocks and a consistent rewrite.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +14,10 @@ import { openSqlite } from '../host/store/sqlite.js';
 import { Ledger } from '../host/ledger/ledger.js';
 import { generateLedgerKeyText, ledgerSignerFromBase64, publicKeyPem } from '../host/ledger/keys.js';
 import { EXIT_LEDGER_MISMATCH } from '../host/server/verify-ledger.js';
-import { SEALING_KEY } from './api-helpers.js';
+import { bearer, SEALING_KEY } from './api-helpers.js';
+import { buildApp } from '../host/api/app.js';
+import { initOperator } from '../host/server/init.js';
+import { deleteBlocksFrom, rewriteTransferAmount, tamperedCopy } from './ledger-tamper.js';
 
 const CLI = new URL('../host/cli/main.js', import.meta.url).pathname;
 const KEYS = generateLedgerKeyText();
@@ -63,10 +68,10 @@ describe('SPEC §7 gridsettle verify-ledger (SQLite file)', () => {
   });
   after(() => rmSync(directory, { recursive: true, force: true }));
 
-  it('an untouched ledger: exit 0 and {ok: true, treeSize, blocks}', () => {
+  it('an untouched ledger: exit 0 and {ok: true, treeSize, blocks, unsealedRecords}', () => {
     const { status, report } = run(['--db', dbPath]);
     assert.equal(status, 0);
-    assert.deepEqual(report, { ok: true, treeSize: 5, blocks: 2 });
+    assert.deepEqual(report, { ok: true, treeSize: 5, blocks: 2, unsealedRecords: 0 });
   });
 
   it('one changed byte in a stored leaf: exit 3 and the report names the leaf and the transfer stored under it', () => {
@@ -115,5 +120,77 @@ describe('SPEC §7 gridsettle verify-ledger (SQLite file)', () => {
     const missing = run(['--db', join(directory, 'absent.db')]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no SQLite file/);
+  });
+});
+
+describe('SPEC §5 trusted heads: gridsettle verify-ledger --trusted-head (SQLite file)', () => {
+  let directory: string;
+  let dbPath: string;
+  let headPath: string;
+
+  /** 2 accounts and 3 transfers in blocks of 2 (heights 0, 1); the head (block 1) saved from GET /v1/ledger/head over 5 leaves; then 1 more transfer, unsealed. */
+  before(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'gridsettle-head-'));
+    dbPath = join(directory, 'gridsettle.db');
+    headPath = join(directory, 'head.json');
+    const store = await openStore({ sqlitePath: dbPath }, SEALING_KEY);
+    const app = await buildApp({
+      store, logger: false, nowMs: () => T0_MS, ledgerSigner: ledgerSignerFromBase64(KEYS.privateKeyBase64), ledgerRecordsPerBlock: 2,
+      ledgerExpirySweepMs: 0, ledgerSealAfterMs: 0,
+    });
+    const { apiKey } = await initOperator(store, T0_MS);
+    const post = (url: string, payload: object) => app.inject({ method: 'POST', url, headers: bearer(apiKey), payload });
+    await post('/v1/parties', { partyId: 'p', name: 'P', role: 'participant' });
+    await post('/v1/accounts', { accounts: [{ id: 'a', party: 'p', currency: 'EUR', kind: 'asset' }, { id: 'b', party: 'p', currency: 'EUR', kind: 'asset' }] });
+    const transfer = (id: string) => ({ type: 'single', id, debit: 'a', credit: 'b', amount: '1.000000', currency: 'EUR', code: 1, ts: T0_MS });
+    await post('/v1/transfers', { transfers: [transfer('t-1'), transfer('t-2'), transfer('t-3')] });
+    const head = await app.inject({ method: 'GET', url: '/v1/ledger/head', headers: bearer(apiKey) });
+    assert.equal(head.statusCode, 200, head.body);
+    const { treeSize, unsealedRecords } = head.json() as { treeSize: number; unsealedRecords: number };
+    assert.deepEqual({ treeSize, unsealedRecords }, { treeSize: 5, unsealedRecords: 0 });
+    writeFileSync(headPath, head.body);
+    await post('/v1/transfers', { transfers: [transfer('t-4')] });
+    await app.close();
+    await store.close();
+  });
+  after(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('an untouched ledger grown after the head: exit 0, the head proved, the unsealed records counted', () => {
+    const { status, report } = run(['--db', dbPath, '--trusted-head', headPath]);
+    assert.equal(status, 0);
+    assert.deepEqual(report, { ok: true, treeSize: 6, blocks: 2, unsealedRecords: 1, trustedHead: { height: 1, treeSize: 5 } });
+  });
+
+  for (const [name, fromHeight] of [['the last block deleted', 1], ['every block deleted', 0]] as const) {
+    it(`${name}: exit 0 without the head, exit 3 naming the missing block with it`, async () => {
+      const copy = await tamperedCopy(dbPath, `blocks-from-${fromHeight}`, (fixture) => deleteBlocksFrom(fixture, fromHeight));
+      assert.equal(run(['--db', copy]).status, 0, 'verify-ledger alone cannot tell');
+      const { status, report } = run(['--db', copy, '--trusted-head', headPath]);
+      assert.equal(status, EXIT_LEDGER_MISMATCH);
+      assert.deepEqual(report!.at, { kind: 'block', height: 1 });
+    });
+  }
+
+  it('blocks deleted and a sealed transfer rewritten consistently: exit 0 without the head, exit 3 with it', async () => {
+    const copy = await tamperedCopy(dbPath, 'rewritten', async (fixture) => {
+      await deleteBlocksFrom(fixture, 0);
+      await rewriteTransferAmount(fixture, 't-2', 9_000_000n);
+    });
+    assert.equal(run(['--db', copy]).status, 0, 'verify-ledger alone cannot tell');
+    const { status, report } = run(['--db', copy, '--trusted-head', headPath]);
+    assert.equal(status, EXIT_LEDGER_MISMATCH);
+    assert.deepEqual(report!.at, { kind: 'trustedHead', height: 1 });
+    assert.match(report!.reason as string, /no consistency proof/);
+  });
+
+  it('a head file that is missing or not a head: exit 2 invalid_config', () => {
+    const notAHead = join(directory, 'not-a-head.json');
+    writeFileSync(notAHead, '{"head":{"height":2}}');
+    for (const path of [notAHead, join(directory, 'absent.json')]) {
+      const { status, stderr } = run(['--db', dbPath, '--trusted-head', path]);
+      assert.equal(status, 2);
+      assert.equal((JSON.parse(stderr) as { error: { code: string } }).error.code, 'invalid_config');
+    }
+    assert.ok(!existsSync(join(directory, 'absent.json')));
   });
 });

@@ -5,10 +5,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { API_BODY_BYTES_MAX } from '../limits.js';
 import { openStore, type Store } from '../store/open-store.js';
-import { ledgerSignerFromEnv, sealingKeyFromHex, storeLocationOf, MARKET_AUTHORITY_ENV, SECRET_KEY_ENV, type LocationOptions } from './config.js';
+import { ledgerSealAfterMsFromEnv, ledgerSignerFromEnv, sealingKeyFromHex, storeLocationOf, MARKET_AUTHORITY_ENV, SECRET_KEY_ENV, type LocationOptions } from './config.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { LedgerSigner } from '../ledger/blocks.js';
-import { LEDGER_EXPIRY_SWEEP_INTERVAL_MS } from '../limits.js';
+import { LEDGER_EXPIRY_SWEEP_INTERVAL_MS, LEDGER_SEAL_CHECK_INTERVAL_MS } from '../limits.js';
+import { TimedSealer } from '../ledger/timed-seal.js';
 import { ledgerPlugin } from './ledger.js';
 import type { ApiContext } from './context.js';
 import { errorReplyOf } from './errors.js';
@@ -38,6 +39,8 @@ export interface AppOptions extends LocationOptions {
   ledgerRecordsPerBlock?: number;
   /** How often pending transfers past their timeout are voided; 0: never (tests). */
   ledgerExpirySweepMs?: number;
+  /** How long records may wait unsealed (by `nowMs`) before a block seals them; 0: only every N records; default: GRIDSETTLE_LEDGER_SEAL_AFTER_MS, else LEDGER_SEAL_AFTER_MS. */
+  ledgerSealAfterMs?: number;
   /** The party that holds the S6 market's clearing account and clears it; default: GRIDSETTLE_MARKET_AUTHORITY. */
   marketAuthority?: string;
 }
@@ -74,24 +77,40 @@ function installErrorHandling(app: FastifyInstance, metrics: ApiMetrics): void {
   });
 }
 
-/** Voids expired pendings every `intervalMs` (SPEC §5 "expiry voids"); every host may sweep, the ledger lock serialises them. */
-function startExpirySweep(app: FastifyInstance, ledger: Ledger, nowMs: () => number, intervalMs: number): void {
+/**
+ * Runs `task` every `intervalMs` (0: never) until the app closes, one run at
+ * a time; a failure is logged and the next tick tries again.
+ */
+function startPeriodic(app: FastifyInstance, what: string, intervalMs: number, task: () => Promise<unknown>): void {
   if (intervalMs <= 0) return;
-  let sweeping: Promise<unknown> = Promise.resolve();
+  let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
-    sweeping = ledger.expirePending(nowMs()).catch((error: unknown) => app.log.error({ err: error }, 'ledger expiry sweep failed'));
+    if (running !== null) return;
+    running = task()
+      .catch((error: unknown) => app.log.error({ err: error }, `${what} failed`))
+      .finally(() => { running = null; });
   }, intervalMs);
   timer.unref();
-  // preClose runs before the onClose hook that closes an owned store, so no sweep outlives the connection.
+  // preClose runs before the onClose hook that closes an owned store, so no run outlives the connection.
   app.addHook('preClose', async () => {
     clearInterval(timer);
-    await sweeping;
+    await running;
   });
 }
 
+/** SPEC §5 "expiry voids" and "Trusted heads": every host may sweep and seal, the ledger's write lock serialises them. */
+function startLedgerTimers(app: FastifyInstance, ledger: Ledger, nowMs: () => number, options: AppOptions): void {
+  startPeriodic(app, 'ledger expiry sweep', options.ledgerExpirySweepMs ?? LEDGER_EXPIRY_SWEEP_INTERVAL_MS, () => ledger.expirePending(nowMs()));
+  const sealAfterMs = options.ledgerSealAfterMs!;
+  if (sealAfterMs <= 0) return;
+  const sealer = new TimedSealer(ledger, sealAfterMs);
+  startPeriodic(app, 'ledger timed seal', Math.min(LEDGER_SEAL_CHECK_INTERVAL_MS, sealAfterMs), () => sealer.check(nowMs()));
+}
+
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
-  // The key is checked before the store opens, so a bad key leaves nothing open.
+  // The key and the seal wait are checked before the store opens, so bad configuration leaves nothing open.
   if (options.ledgerSigner === undefined) options = { ...options, ledgerSigner: ledgerSignerFromEnv() };
+  if (options.ledgerSealAfterMs === undefined) options = { ...options, ledgerSealAfterMs: ledgerSealAfterMsFromEnv() };
   const { store, owned } = await storeOf(options);
   try {
     return await assemble(store, owned, options);
@@ -127,6 +146,6 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   await app.register(ledgerPlugin, context);
   await app.register(settlementPlugin, context);
   await app.register(flowsPlugin, context);
-  startExpirySweep(app, ledger, nowMs, options.ledgerExpirySweepMs ?? LEDGER_EXPIRY_SWEEP_INTERVAL_MS);
+  startLedgerTimers(app, ledger, nowMs, options);
   return app;
 }

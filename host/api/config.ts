@@ -4,6 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import type { LedgerSigner } from '../ledger/blocks.js';
 import { ledgerPublicKeyFrom, ledgerSignerFromBase64 } from '../ledger/keys.js';
 import type { StoreLocation } from '../store/open-store.js';
+import { LEDGER_SEAL_AFTER_MS, LEDGER_SEAL_AFTER_MS_MAX } from '../limits.js';
 
 export const SQLITE_PATH_DEFAULT = './data/gridsettle.db';
 export const SECRET_KEY_ENV = 'GRIDSETTLE_SECRET_KEY';
@@ -12,6 +13,8 @@ export const LEDGER_KEY_ENV = 'GRIDSETTLE_LEDGER_KEY';
 export const LEDGER_PUBLIC_KEY_ENV = 'GRIDSETTLE_LEDGER_PUBLIC_KEY';
 /** The party that holds the S6 market's clearing account (docs/api.md "Configuration"). */
 export const MARKET_AUTHORITY_ENV = 'GRIDSETTLE_MARKET_AUTHORITY';
+/** How long records may wait unsealed, ms (docs/ledger.md "Trusted heads"). */
+export const LEDGER_SEAL_AFTER_MS_ENV = 'GRIDSETTLE_LEDGER_SEAL_AFTER_MS';
 const SEALING_KEY_HEX_PATTERN = /^[0-9a-fA-F]{64}$/;
 
 export class ConfigError extends Error {
@@ -57,4 +60,14 @@ export function ledgerPublicKeyFromEnv(publicText = process.env[LEDGER_PUBLIC_KE
   } catch (error) {
     throw new ConfigError(`${source}: ${(error as Error).message}`);
   }
+}
+
+/** GRIDSETTLE_LEDGER_SEAL_AFTER_MS: 0 … LEDGER_SEAL_AFTER_MS_MAX (0: seal only every N records); unset: LEDGER_SEAL_AFTER_MS. */
+export function ledgerSealAfterMsFromEnv(text = process.env[LEDGER_SEAL_AFTER_MS_ENV]): number {
+  if (text === undefined || text === '') return LEDGER_SEAL_AFTER_MS;
+  const sealAfterMs = Number(text);
+  if (!Number.isInteger(sealAfterMs) || sealAfterMs < 0 || sealAfterMs > LEDGER_SEAL_AFTER_MS_MAX) {
+    throw new ConfigError(`${LEDGER_SEAL_AFTER_MS_ENV} must be an integer 0 … ${LEDGER_SEAL_AFTER_MS_MAX} (LEDGER_SEAL_AFTER_MS_MAX), got ${text}`);
+  }
+  return sealAfterMs;
 }

@@ -81,6 +81,24 @@ function leafAndBlockRoutes(app: FastifyInstance, context: ApiContext, keyId: st
   });
 }
 
+/** SPEC §5 "Trusted heads": what a verifier saves as a JSON file and later passes to `verify-ledger --trusted-head`. */
+function headRoute(app: FastifyInstance, context: ApiContext, keyId: string): void {
+  app.get('/v1/ledger/head', {
+    schema: {
+      summary: 'The latest signed head (block header), to hold and verify the log against later (`gridsettle verify-ledger --trusted-head`)', tags: ['ledger'],
+      security: bearerSecurity,
+      response: {
+        200: objectOf({ head: blockSchema, treeSize: { type: 'integer' }, unsealedRecords: { type: 'integer', description: 'records after the head, sealed within the configured wait' } }),
+        ...authErrorResponses,
+      },
+    },
+  }, async () => {
+    const { block, treeSize, unsealedRecords } = await context.ledger.head();
+    if (block === null) throw new ApiError('not_found', 'no block is sealed yet');
+    return { head: blockView(block, keyId), treeSize, unsealedRecords };
+  });
+}
+
 function proofRoutes(app: FastifyInstance, context: ApiContext): void {
   app.get<{ Querystring: { index: number; treeSize: number } }>('/v1/ledger/proofs/inclusion', {
     schema: {
@@ -117,6 +135,7 @@ export function ledgerLogRoutes(app: FastifyInstance, context: ApiContext): void
   const { publicKey } = context.ledger;
   const keyId = publicKeyId(publicKey);
   leafAndBlockRoutes(app, context, keyId);
+  headRoute(app, context, keyId);
   proofRoutes(app, context);
   app.get('/v1/ledger/public-key', {
     schema: {

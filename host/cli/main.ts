@@ -46,9 +46,10 @@ service commands (docs/api.md):
   serve [--port N] [--host H] [--db PATH]   the HTTP API (GRIDSETTLE_SECRET_KEY; GRIDSETTLE_PG_URL for PostgreSQL)
   init [--db PATH] [--party ID]             create the first operator party; prints its API key once
                                             (and GRIDSETTLE_SECRET_KEY / GRIDSETTLE_LEDGER_KEY when they are not set)
-  verify-ledger [--db PATH] [--public-key FILE]
+  verify-ledger [--db PATH] [--public-key FILE] [--trusted-head FILE]
                                             re-check every ledger record, tree node, block and balance; prints a JSON report
-                                            (GRIDSETTLE_LEDGER_PUBLIC_KEY or GRIDSETTLE_LEDGER_KEY when no --public-key)
+                                            (GRIDSETTLE_LEDGER_PUBLIC_KEY or GRIDSETTLE_LEDGER_KEY when no --public-key);
+                                            --trusted-head: a head saved from GET /v1/ledger/head that the log must extend
 
 exit codes: 0 ok, 2 bad input ({"error":{"code","message"}} on stderr), 1 internal error,
             3 verify-ledger found a record that does not match (the report names it)`;

@@ -151,6 +151,27 @@ export class Ledger {
     });
   }
 
+  /**
+   * Seals the records appended after the block that sealed `sealedSize`
+   * leaves, unless a writer (on any host) sealed since: then null. The
+   * store's write lock serialises this with every other seal.
+   */
+  async sealUnsealedSince(sealedSize: number, nowMs: number): Promise<BlockRow | null> {
+    return this.store.ledgerWrite(async (transaction) => {
+      const log = await LogSession.open(transaction);
+      if (log.sealedSize !== sealedSize || log.treeSize === sealedSize) return null;
+      return this.finish(transaction, log, nowMs, true);
+    });
+  }
+
+  /** The latest signed head (null before the first block), the tree's size and the records it does not seal yet, from one snapshot. */
+  async head(): Promise<{ block: BlockRow | null; treeSize: number; unsealedRecords: number }> {
+    return this.store.ledgerRead(async (reader) => {
+      const [block, treeSize] = [await reader.lastBlock(), await reader.treeSize()];
+      return { block, treeSize, unsealedRecords: treeSize - (block?.treeSize ?? 0) };
+    });
+  }
+
   private async finish(transaction: LedgerTransaction, log: LogSession, nowMs: number, forceSeal: boolean): Promise<BlockRow | null> {
     const block = log.seal(nowMs, this.signer, forceSeal, this.recordsPerBlock);
     await transaction.write(log.finish());

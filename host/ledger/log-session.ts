@@ -22,6 +22,11 @@ export class LogSession {
     return this.tree.size;
   }
 
+  /** Leaves sealed by the last block (0 before the first). */
+  get sealedSize(): number {
+    return this.lastBlock?.treeSize ?? 0;
+  }
+
   /** Appends `row` as the next leaf, whose bytes are `leafText` (its record's canonical JSON); sets `row.seq`. */
   append<Row extends { seq: number }>(row: Row, leafText: string): Appended<Row> {
     const hash = leafHashText(leafText);
@@ -35,8 +40,7 @@ export class LogSession {
    * Returns the newest block.
    */
   seal(nowMs: number, signer: LedgerSigner, force: boolean, recordsPerBlock: number): BlockRow | null {
-    const sealedSize = this.lastBlock?.treeSize ?? 0;
-    const unsealed = this.tree.size - sealedSize;
+    const unsealed = this.tree.size - this.sealedSize;
     const due = force ? this.lastBlock === null || unsealed > 0 : unsealed >= recordsPerBlock;
     if (!due) return this.lastBlock;
     const block = sealNext(this.lastBlock, this.tree.size, this.tree.root(), nowMs, signer);

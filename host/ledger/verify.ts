@@ -1,9 +1,10 @@
 // verifyLedger (SPEC §5): recomputes everything from storage and reports the
 // first record that does not match. Order: leaves in index order (each
 // against the columns of its row and its stored leaf hash), then every
-// stored group of inner nodes, tier by tier, then blocks (root at their
-// size, hash chain, signature), then balances and open pendings
-// (recomputed from the transfers). Pages keep memory flat.
+// stored group of inner nodes, tier by tier, then a held head when given
+// (trusted-head.ts), then blocks (root at their size, hash chain,
+// signature), then balances and open pendings (recomputed from the
+// transfers). Pages keep memory flat.
 import type { KeyObject } from 'node:crypto';
 import type { Hash } from './merkle.js';
 import { fastLeafHash as leafHash, fastNodeHash as nodeHash } from './sha256.js';
@@ -11,7 +12,8 @@ import { rootAt, withStoredNodes } from './merkle-log.js';
 import { completeGroups, GROUP_BASE, GROUP_SLOTS, nodeOfSlot, slotHash, topOf } from './node-groups.js';
 import { accountRecord, genericRecord, leafBytesOf, transferRecord, TRANSFER_RECORD } from './records.js';
 import { blockHash, verifyBlockSignature, GENESIS_PREV_HASH } from './blocks.js';
-import type { BalanceRow, LeafRow, LedgerReader, LedgerStore, TransferRow } from '../store/ledger-store.js';
+import { headMismatch } from './trusted-head.js';
+import type { BalanceRow, BlockRow, LeafRow, LedgerReader, LedgerStore, TransferRow } from '../store/ledger-store.js';
 
 export interface VerifyLocation {
   kind: string;
@@ -21,9 +23,15 @@ export interface VerifyLocation {
   height?: number;
 }
 
+/** `unsealedRecords`: leaves after the last block; `trustedHead`: the held head the log was proved to extend. */
 export type VerifyReport =
-  | { ok: true; treeSize: number; blocks: number }
+  | { ok: true; treeSize: number; blocks: number; unsealedRecords: number; trustedHead?: { height: number; treeSize: number } }
   | { ok: false; at: VerifyLocation; reason: string };
+
+export interface VerifyOptions {
+  /** A signed head held from earlier (trustedHeadFrom): the current log must extend it. */
+  trustedHead?: BlockRow;
+}
 
 class Mismatch extends Error {
   constructor(readonly at: VerifyLocation, readonly reason: string) {
@@ -218,19 +226,28 @@ function sameBalance(a: BalanceRow, b: BalanceRow): boolean {
     a.debitsPendingMicro === b.debitsPendingMicro && a.creditsPendingMicro === b.creditsPendingMicro;
 }
 
-export async function verifyLedger(store: LedgerStore, publicKey: KeyObject): Promise<VerifyReport> {
+async function checkTrustedHead(reader: LedgerReader, head: BlockRow, publicKey: KeyObject, size: number): Promise<{ height: number; treeSize: number }> {
+  const mismatch = await headMismatch(reader, head, publicKey, size);
+  if (mismatch !== null) throw new Mismatch(mismatch.at, mismatch.reason);
+  return { height: head.height, treeSize: head.treeSize };
+}
+
+export async function verifyLedger(store: LedgerStore, publicKey: KeyObject, options: VerifyOptions = {}): Promise<VerifyReport> {
   return store.ledgerRead(async (reader) => {
     try {
       const size = await reader.treeSize();
       const replayed = await verifyLeaves(reader, size);
       await verifyNodes(reader, size);
+      // After the nodes: the head's proofs are computed from them.
+      const trustedHead = options.trustedHead === undefined ? {} : { trustedHead: await checkTrustedHead(reader, options.trustedHead, publicKey, size) };
       const blocks = await verifyBlocks(reader, size, publicKey);
       await verifyDerived('balance', replayed.balances, (after, limit) => reader.readBalancePage(after, limit),
         (row) => row.accountId, sameBalance);
       // The open-pending table (what expiry sweeps read) holds exactly the unresolved pendings.
       await verifyDerived('pending', replayed.openPendings, (after, limit) => reader.readOpenPendingPage(after, limit),
         (row) => row.id, (row, pending) => row.expiresAtMs === pending.expiresAtMs);
-      return { ok: true as const, treeSize: size, blocks };
+      const unsealedRecords = size - ((await reader.lastBlock())?.treeSize ?? 0);
+      return { ok: true as const, treeSize: size, blocks, unsealedRecords, ...trustedHead };
     } catch (error) {
       if (error instanceof Mismatch) return { ok: false as const, at: error.at, reason: error.reason };
       throw error;

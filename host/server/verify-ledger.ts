@@ -1,15 +1,18 @@
 // `gridsettle verify-ledger` (SPEC §7, docs/ledger.md "From the command
-// line"): re-checks the configured store's ledger with verifyLedger and
-// prints its JSON report (a changed leaf also names the record stored under
-// it: `record: {kind, id}`). Exit 0: every record matches; 3: the first record
-// that does not is named; 2: bad flags or configuration. Read-only: no
-// migration runs, and a missing SQLite file is an error, not a new ledger.
+// line"): re-checks the configured store's ledger with verifyLedger, against
+// a held signed head when `--trusted-head FILE` names one (SPEC §5 "Trusted
+// heads"), and prints its JSON report (a changed leaf also names the record
+// stored under it: `record: {kind, id}`). Exit 0: every record matches; 3:
+// the first record that does not is named; 2: bad flags or configuration.
+// Read-only: no migration runs, and a missing SQLite file is an error, not a
+// new ledger.
 import { existsSync, readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, ledgerPublicKeyFromEnv, storeLocationOf } from '../api/config.js';
 import { ledgerPublicKeyFrom } from '../ledger/keys.js';
-import { verifyLedger, type VerifyReport } from '../ledger/verify.js';
+import { verifyLedger, type VerifyOptions, type VerifyReport } from '../ledger/verify.js';
+import { trustedHeadFrom } from '../ledger/trusted-head.js';
 import { openSqlite } from '../store/sqlite.js';
 import { openPostgres } from '../store/postgres.js';
 import type { LedgerStore } from '../store/ledger-store.js';
@@ -19,13 +22,30 @@ import { locationOf, withInputErrors } from './commands.js';
 
 export const EXIT_LEDGER_MISMATCH = 3;
 
+/** The text of `--flag path`; a missing file is a configuration error. */
+function fileText(flag: string, path: string): string {
+  if (!existsSync(path)) throw new ConfigError(`${flag}: no file ${path}`);
+  return readFileSync(path, 'utf8');
+}
+
 function publicKeyOf(path: string | undefined): KeyObject {
   if (path === undefined) return ledgerPublicKeyFromEnv();
-  if (!existsSync(path)) throw new ConfigError(`--public-key: no file ${path}`);
+  const text = fileText('--public-key', path);
   try {
-    return ledgerPublicKeyFrom(readFileSync(path, 'utf8'));
+    return ledgerPublicKeyFrom(text);
   } catch (error) {
     throw new ConfigError(`--public-key ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** A head saved from `GET /v1/ledger/head` (the whole body or its `head`). */
+function optionsOf(trustedHeadPath: string | undefined): VerifyOptions {
+  if (trustedHeadPath === undefined) return {};
+  const text = fileText('--trusted-head', trustedHeadPath);
+  try {
+    return { trustedHead: trustedHeadFrom(JSON.parse(text)) };
+  } catch (error) {
+    throw new ConfigError(`--trusted-head ${trustedHeadPath}: ${(error as Error).message}`);
   }
 }
 
@@ -37,16 +57,13 @@ async function withRecordNamed(store: LedgerStore, report: VerifyReport): Promis
   return leaf === undefined ? report : { ...report, record: { kind: leaf.kind, id: leaf.recordId } };
 }
 
-async function verifyStore(store: LedgerStore, publicKey: KeyObject): Promise<VerifyReport> {
-  return withRecordNamed(store, await verifyLedger(store, publicKey));
-}
-
-async function verifyAt(db: string | undefined, publicKey: KeyObject): Promise<VerifyReport> {
+async function verifyAt(db: string | undefined, publicKey: KeyObject, options: VerifyOptions): Promise<VerifyReport> {
+  const verifyStore = async (store: LedgerStore) => withRecordNamed(store, await verifyLedger(store, publicKey, options));
   const location = storeLocationOf(locationOf(db));
   if ('postgresUrl' in location) {
     const sql = openPostgres(location.postgresUrl);
     try {
-      return await verifyStore(new PostgresLedgerStore(sql), publicKey);
+      return await verifyStore(new PostgresLedgerStore(sql));
     } finally {
       await sql.end();
     }
@@ -54,7 +71,7 @@ async function verifyAt(db: string | undefined, publicKey: KeyObject): Promise<V
   if (!existsSync(location.sqlitePath)) throw new ConfigError(`no SQLite file at ${location.sqlitePath}`);
   const database = openSqlite(location.sqlitePath);
   try {
-    return await verifyStore(new SqliteLedgerStore(database), publicKey);
+    return await verifyStore(new SqliteLedgerStore(database));
   } finally {
     database.close();
   }
@@ -62,8 +79,8 @@ async function verifyAt(db: string | undefined, publicKey: KeyObject): Promise<V
 
 export function verifyLedgerCommand(args: string[]): Promise<number> {
   return withInputErrors(async () => {
-    const { values } = parseArgs({ args, options: { db: { type: 'string' }, 'public-key': { type: 'string' } } });
-    const report = await verifyAt(values.db, publicKeyOf(values['public-key']));
+    const { values } = parseArgs({ args, options: { db: { type: 'string' }, 'public-key': { type: 'string' }, 'trusted-head': { type: 'string' } } });
+    const report = await verifyAt(values.db, publicKeyOf(values['public-key']), optionsOf(values['trusted-head']));
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return report.ok ? 0 : EXIT_LEDGER_MISMATCH;
   });
