@@ -116,6 +116,17 @@ export const BILLING_PERIOD_ENERGY_MWH_MAX = 2n ** 56n;
 /** A tier's `upToKWh`, in mWh (10^12 kWh). */
 export const TARIFF_TIER_BOUND_MWH_MAX = 1_000_000_000_000_000_000n;
 
+// Ids and display names (docs/api.md "Ids and names", host/ids.ts): one
+// grammar, lengths in characters (Unicode code points, as JSON Schema counts).
+/** The longest id of any kind (meters, gateways, parties, accounts, transfers, flow objects, …); a kind may cap its ids lower (below). */
+export const ID_LENGTH_MAX = 256;
+/** Display names (a party's name, an apparatus name). */
+export const DISPLAY_NAME_LENGTH_MAX = 200;
+/** A UTF-8 character percent-encoded in a URL: up to 4 bytes of `%XX`. */
+const URL_ENCODED_CHARACTER_LENGTH_MAX = 12;
+/** A route parameter's length as Fastify's router measures it (maxParamLength): every id up to ID_LENGTH_MAX, even fully percent-encoded; past it 414 `uri_too_long`. */
+export const API_PARAM_LENGTH_MAX = ID_LENGTH_MAX * URL_ENCODED_CHARACTER_LENGTH_MAX;
+
 // Ingest (SPEC §1 limits table and §6).
 /** Frames in one ingest batch. */
 export const INGEST_FRAMES_PER_BATCH_MAX = 10_000;
@@ -123,13 +134,13 @@ export const INGEST_FRAMES_PER_BATCH_MAX = 10_000;
 export const INGEST_BODY_BYTES_MAX = 4 * 1024 * 1024;
 /** Allowed distance between `x-timestamp` and server time, and how far a frame's `t` may lead it. */
 export const INGEST_CLOCK_SKEW_MS = 300_000;
-/** A meter id, in UTF-16 code units: ids are keys, not payloads. */
-export const INGEST_METER_ID_LENGTH_MAX = 256;
+/** A meter id: ids are keys, not payloads. */
+export const INGEST_METER_ID_LENGTH_MAX = ID_LENGTH_MAX;
 
 // Ledger (SPEC §5).
 /** Events (accounts or transfers) in one ledger batch; each gets its own result code. */
 export const LEDGER_BATCH_EVENTS_MAX = 10_000;
-/** Account, transfer and party ids, kinds, in UTF-16 code units: keys, not payloads. */
+/** Account, transfer and record ids, account kinds: flows derive record ids up to it and hash longer ones (flowRecordId). */
 export const LEDGER_ID_LENGTH_MAX = 128;
 /** References a transfer may carry to what it corrects. */
 export const LEDGER_REFS_MAX = 16;
@@ -162,13 +173,11 @@ export const GATEWAY_SECRET_BYTES_MIN = 16;
 export const GATEWAY_SECRET_BYTES_MAX = 256;
 
 // HTTP API (docs/api.md).
-/** Party and gateway ids, in UTF-16 code units: they appear in URLs and headers. */
+/** Party, gateway, API key, tariff and settlement-run ids: they appear in URLs and headers. */
 export const API_ID_LENGTH_MAX = 128;
 /** Rows one list request returns (`?limit=`), and the default. */
 export const API_LIST_LIMIT_MAX = 1_000;
 export const API_LIST_LIMIT_DEFAULT = 100;
-/** Party display names, in UTF-16 code units. */
-export const API_PARTY_NAME_LENGTH_MAX = 200;
 /** Operator API request body, bytes: provisioning records are small. */
 export const API_BODY_BYTES_MAX = 64 * 1024;
 /** Gateway HMAC secrets the API generates, bytes. */
@@ -200,7 +209,7 @@ export const LEDGER_SEAL_CHECK_INTERVAL_MS = 1_000;
 export const FLOW_OBJECT_BYTES_MAX = 256 * 1024;
 /** Flow objects one list read returns. */
 export const FLOW_LIST_LIMIT_MAX = 10_000;
-/** Flow ids (offers, sessions, contracts, …), in UTF-16 code units. */
+/** Flow ids (offers, sessions, sites, …). */
 export const FLOW_ID_LENGTH_MAX = 128;
 
 // S6 transactive market (docs/flows.md "S6").
@@ -249,7 +258,7 @@ export const EV_CHARGE_POINT_METERS_MAX = 16;
 /** From a session's start to its end. */
 export const EV_SESSION_SPAN_MS_MAX = 7 * DAY_MS;
 // S10 demand response with prepaid appliances (docs/flows.md "Demand response").
-/** Appliance, DR event and top-up ids, in UTF-16 code units: short enough that the transfer ids derived from them fit LEDGER_ID_LENGTH_MAX. */
+/** Appliance, DR event and top-up ids, ASCII (they travel in signal bytes): short enough that the transfer ids derived from them fit LEDGER_ID_LENGTH_MAX. */
 export const DR_ID_LENGTH_MAX = 48;
 /** Appliances one DR event spans. */
 export const DR_EVENT_APPLIANCES_MAX = 100;
@@ -268,7 +277,7 @@ export const DR_BILLING_WINDOW_MS_MAX = 2_678_400_000;
 export const PREAUTH_TIMEOUT_MS_MIN = 1_000;
 export const PREAUTH_TIMEOUT_MS_MAX = 604_800_000;
 export const PREAUTH_TIMEOUT_MS_DEFAULT = 3_600_000;
-/** An apparatus name and an authorisation's service description, UTF-16 code units. */
+/** An apparatus name and an authorisation's service description, characters. */
 export const PREAUTH_TEXT_LENGTH_MAX = 200;
 
 // S8 device-to-device transfers (docs/flows.md "S8").

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeBatch } from '../host/ingest/decode.js';
 import { BatchError } from '../host/ingest/errors.js';
 import { resolveIngestLimits } from '../host/ingest/ingest-limits.js';
-import { INGEST_BODY_BYTES_MAX, INGEST_FRAMES_PER_BATCH_MAX } from '../host/limits.js';
+import { INGEST_BODY_BYTES_MAX, INGEST_FRAMES_PER_BATCH_MAX, INGEST_METER_ID_LENGTH_MAX } from '../host/limits.js';
 import { assertBatchError, int64Bin, JSON_TYPE, jsonBody, MSGPACK, msgpackBody, NOW_MS } from './ingest-helpers.js';
 
 const T0_MS = NOW_MS - 60_000;
@@ -69,11 +69,6 @@ describe('SPEC §6 batch error invalid_batch (400): wrong structure', () => {
     ['empty columns', { v: 1, seq: 1, cols: { m: [], t: [], i: [] } }, /no frames/],
     ['frames not an array', { v: 1, seq: 1, frames: { 0: frame } }, /frames must be an array/],
     ['a frame that is not a map', { v: 1, seq: 1, frames: [frame, 5] }, /frames\[1\]/],
-    ['a meter id that is a number', { v: 1, seq: 1, frames: [frame, { ...frame, m: 3 }] }, /meter id of frame 1/],
-    ['an empty meter id', { v: 1, seq: 1, frames: [{ ...frame, m: '' }] }, /meter id of frame 0/],
-    ['a missing meter id', { v: 1, seq: 1, frames: [{ t: T0_MS, i: 1 }] }, /meter id of frame 0/],
-    ['a meter id over 256 code units', { v: 1, seq: 1, frames: [{ ...frame, m: 'm'.repeat(257) }] }, /INGEST_METER_ID_LENGTH_MAX/],
-    ['a non-string in cols.m', { v: 1, seq: 1, cols: { m: ['m1', null], t: [1, 2], i: [1, 2] } }, /meter id of frame 1/],
     ['cols.m not an array', { v: 1, seq: 1, cols: { m: 'm1', t: [1], i: [1] } }, /cols.m/],
     ['cols.t shorter than cols.m', { v: 1, seq: 1, cols: { m: ['a', 'b'], t: [1], i: [1, 2] } }, /cols.t has 1 values but cols.m has 2/],
     ['cols.x longer than cols.m', { v: 1, seq: 1, cols: { m: ['a'], t: [1], i: [1], x: [1, 2] } }, /cols.x/],
@@ -116,6 +111,26 @@ describe('SPEC §6 batch error invalid_batch (400): wrong structure', () => {
       assert.ok(error instanceof BatchError);
       assert.deepEqual(JSON.parse(JSON.stringify(error)), { error: { code: 'invalid_batch', message: 'v must be 1, got 2' } });
     }
+  });
+});
+
+describe('SPEC §6 frame code invalid: a meter id outside the id grammar (docs/api.md "Ids and names")', () => {
+  const badMeterIds: unknown[] = [3, null, undefined, '', 'm'.repeat(INGEST_METER_ID_LENGTH_MAX + 1), 'm\u0000', 'm\u0085', 'm\ud800', 'a#b'];
+  it('is that frame\'s `invalid` in rows and in columns; the other frames are kept', () => {
+    const good = { m: 'm1', t: T0_MS, i: 1 };
+    const rows = { v: 1, seq: 1, frames: [good, ...badMeterIds.map((m) => ({ ...good, m })), good] };
+    const columns = { v: 1, seq: 1, cols: { m: ['m1', ...badMeterIds, 'm1'], t: rows.frames.map(() => T0_MS), i: rows.frames.map(() => 1) } };
+    for (const body of [rows, columns]) {
+      const decoded = decodeBatch(jsonBody(JSON.stringify(body)), JSON_TYPE, NOW_MS);
+      assert.deepEqual(decoded.rejected, badMeterIds.map((_, k) => ({ index: k + 1, code: 'invalid' })));
+      assert.deepEqual(decoded.meterIds, ['m1']);
+      assert.deepEqual(decoded.sourceIndex, Uint32Array.from([0, badMeterIds.length + 1]));
+    }
+  });
+  it('a meter id of exactly INGEST_METER_ID_LENGTH_MAX characters, emoji counted as one, is kept', () => {
+    const longest = '😀'.repeat(INGEST_METER_ID_LENGTH_MAX);
+    const decoded = decodeBatch(jsonBody(JSON.stringify({ v: 1, seq: 1, frames: [{ m: longest, t: T0_MS, i: 1 }] })), JSON_TYPE, NOW_MS);
+    assert.deepEqual(decoded.meterIds, [longest]);
   });
 });
 

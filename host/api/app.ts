@@ -1,9 +1,9 @@
 // buildApp(options): the gridsettle HTTP API. One plugin per domain, JSON
 // schemas on every route, one error catalogue (errors.ts), OpenAPI at /docs.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { API_BODY_BYTES_MAX } from '../limits.js';
+import { API_BODY_BYTES_MAX, API_PARAM_LENGTH_MAX } from '../limits.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { ledgerSealAfterMsFromEnv, ledgerSignerFromEnv, sealingKeyFromHex, storeLocationOf, MARKET_AUTHORITY_ENV, SECRET_KEY_ENV, type LocationOptions } from './config.js';
 import { Ledger } from '../ledger/ledger.js';
@@ -12,7 +12,7 @@ import { LEDGER_EXPIRY_SWEEP_INTERVAL_MS, LEDGER_SEAL_CHECK_INTERVAL_MS } from '
 import { TimedSealer } from '../ledger/timed-seal.js';
 import { ledgerPlugin } from './ledger.js';
 import type { ApiContext } from './context.js';
-import { errorReplyOf } from './errors.js';
+import { API_ERROR_STATUS, errorReplyOf } from './errors.js';
 import { gatewaysPlugin } from './gateways.js';
 import { INGEST_ROUTE, ingestPlugin, type IngestOptions } from './ingest.js';
 import { metersPlugin } from './meters.js';
@@ -22,6 +22,9 @@ import { partiesPlugin } from './parties.js';
 import { settlementPlugin } from './settlement.js';
 import { VALIDATION_KEYWORDS } from './validation.js';
 import { flowsPlugin } from '../flows/index.js';
+
+/** Characters of a request path an error message repeats. */
+const ERROR_PATH_ECHO_LENGTH_MAX = 80;
 
 export interface AppOptions extends LocationOptions {
   /** An open store the caller owns (tests); else one is opened from sqlitePath/postgresUrl and closed with the app. */
@@ -62,6 +65,23 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 }
 
+/** The router's own refusals, before any route: in the catalogue, never echoing the URL. */
+function routerErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const path = pathForMessage(request.url);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const message = `API_PARAM_LENGTH_MAX: a path segment of ${path} is over ${API_PARAM_LENGTH_MAX} characters`;
+    void reply.code(API_ERROR_STATUS.uri_too_long).send({ error: { code: 'uri_too_long', message } });
+    return;
+  }
+  void reply.code(API_ERROR_STATUS.invalid_request).send({ error: { code: 'invalid_request', message: `the path of ${path} is not a valid URL` } });
+}
+
+/** A URL's path, cut to a length worth reading in an error message. */
+function pathForMessage(url: string): string {
+  const path = url.split('?')[0]!;
+  return path.length <= ERROR_PATH_ECHO_LENGTH_MAX ? path : `${path.slice(0, ERROR_PATH_ECHO_LENGTH_MAX)}…`;
+}
+
 function installErrorHandling(app: FastifyInstance, metrics: ApiMetrics): void {
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = errorReplyOf(error);
@@ -70,7 +90,7 @@ function installErrorHandling(app: FastifyInstance, metrics: ApiMetrics): void {
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${pathForMessage(request.url)}` } });
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.requestFinished(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
@@ -124,6 +144,9 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },
     bodyLimit: API_BODY_BYTES_MAX,
+    // Every id, even fully percent-encoded, fits a path parameter (docs/api.md "Ids and names").
+    routerOptions: { maxParamLength: API_PARAM_LENGTH_MAX },
+    frameworkErrors: routerErrors,
     // Unknown body fields are refused (400 invalid_request), not silently dropped; verbose
     // errors carry their schema, so a range failure can name its limit (validation.ts).
     ajv: { customOptions: { removeAdditional: false, verbose: true, keywords: [...VALIDATION_KEYWORDS] } },

@@ -14,6 +14,7 @@ export const API_ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   already_exists: 409,
+  uri_too_long: 414,
   internal: 500,
   not_ready: 503,
 } as const;

@@ -3,13 +3,15 @@
 // up to 6 decimals in, exactly 6 out ("12.340000"), never a JSON number.
 import { ACCOUNT_RESULTS, TRANSFER_RESULTS } from '../ledger/result-codes.js';
 import { API_LEDGER_BLOCKS_PER_PAGE_MAX, API_LEDGER_EVENTS_PER_REQUEST_MAX, LEDGER_ID_LENGTH_MAX, LEDGER_REFS_MAX } from '../limits.js';
+import { nameSchemaOf } from './schemas.js';
 import { decimalSchema, limitedIntegerSchema, LIMIT_KEYWORD } from './validation.js';
 
 /** A transfer's amount as posted: the schema checks the form; the ledger answers a value out of range with the event's `invalid_amount`. */
 const amountInSchema = decimalSchema('µ amount in currency units, up to 6 decimals', '12.34');
 /** A µ amount as the API writes it: exactly 6 decimals. */
 const microAmountSchema = { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{6}$', description: 'µ amount in currency units, exactly 6 decimals', examples: ['12.340000'] } as const;
-const ledgerIdSchema = { type: 'string', minLength: 1, maxLength: LEDGER_ID_LENGTH_MAX, [LIMIT_KEYWORD]: 'LEDGER_ID_LENGTH_MAX' } as const;
+/** Ledger ids and account kinds: the grammar's characters; a '#' (reserved) is the event's own `invalid_id`, as the ledger decides. */
+const ledgerIdSchema = nameSchemaOf(LEDGER_ID_LENGTH_MAX, 'LEDGER_ID_LENGTH_MAX');
 const hexHashSchema = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const indexSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
@@ -20,7 +22,7 @@ const newAccountSchema = {
   type: 'object',
   required: ['id', 'party', 'currency', 'kind'],
   additionalProperties: false,
-  properties: { id: ledgerIdSchema, party: ledgerIdSchema, currency: { type: 'string' }, kind: { type: 'string' }, flags: { type: 'integer', default: 0 } },
+  properties: { id: ledgerIdSchema, party: ledgerIdSchema, currency: { type: 'string' }, kind: ledgerIdSchema, flags: { type: 'integer', default: 0 } },
 } as const;
 
 const eventListSchema = { type: 'array', minItems: 1, maxItems: API_LEDGER_EVENTS_PER_REQUEST_MAX, [LIMIT_KEYWORD]: 'API_LEDGER_EVENTS_PER_REQUEST_MAX' } as const;

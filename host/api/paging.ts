@@ -2,8 +2,9 @@
 // and every reply carries `next`, the `after` of the following page (null
 // on the last one). A cursor is the id of the page's last item.
 import { limitExceeded } from '../errors.js';
-import { API_LIST_LIMIT_DEFAULT, API_LIST_LIMIT_MAX, INGEST_METER_ID_LENGTH_MAX } from '../limits.js';
+import { API_LIST_LIMIT_DEFAULT, API_LIST_LIMIT_MAX, ID_LENGTH_MAX } from '../limits.js';
 import type { PageRequest } from '../store/page.js';
+import { nameSchemaOf } from './schemas.js';
 import { LIMIT_KEYWORD } from './validation.js';
 
 /** No `maximum` here: a limit over API_LIST_LIMIT_MAX is `limit_exceeded` naming it, like every other limit. */
@@ -12,8 +13,8 @@ export const pageQueryProperties = {
     type: 'integer', minimum: 1, default: API_LIST_LIMIT_DEFAULT, [LIMIT_KEYWORD]: 'API_LIST_LIMIT_MAX',
     description: `items per page, at most ${API_LIST_LIMIT_MAX} (API_LIST_LIMIT_MAX; more is 400 limit_exceeded)`,
   },
-  // Meter ids are the longest ids a list is ordered by.
-  after: { type: 'string', minLength: 1, maxLength: INGEST_METER_ID_LENGTH_MAX, description: 'the `next` of the previous page' },
+  // Any id a list is ordered by, ledger-derived ones (with '#') included.
+  after: { ...nameSchemaOf(ID_LENGTH_MAX, 'ID_LENGTH_MAX'), description: 'the `next` of the previous page' },
 } as const;
 
 export const pageQuerySchema = { type: 'object', additionalProperties: false, properties: pageQueryProperties } as const;

@@ -2,13 +2,12 @@
 // and keys; every party reads itself and may issue itself another key or
 // revoke one of its own; operators and regulators read all parties.
 import type { FastifyInstance } from 'fastify';
-import { API_PARTY_NAME_LENGTH_MAX } from '../limits.js';
 import { PARTY_ROLES, type Party, type PartyRole } from '../store/party-store.js';
 import { bearerAuth, callerOf, createApiKey, listScopeOf, notFoundUnlessVisible, requireOperator } from './auth.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { pageOf, pageQuerySchema, pageReplySchema, pageRequestOf, type PageQuery } from './paging.js';
-import { authErrorResponses, bearerSecurity, errorSchema, idSchema } from './schemas.js';
+import { authErrorResponses, bearerSecurity, displayNameSchema, errorSchema, idSchema } from './schemas.js';
 
 const partySchema = {
   type: 'object',
@@ -20,7 +19,7 @@ const newPartySchema = {
   type: 'object',
   required: ['partyId', 'name', 'role'],
   additionalProperties: false,
-  properties: { partyId: idSchema, name: { type: 'string', minLength: 1, maxLength: API_PARTY_NAME_LENGTH_MAX }, role: { type: 'string', enum: PARTY_ROLES } },
+  properties: { partyId: idSchema, name: displayNameSchema, role: { type: 'string', enum: PARTY_ROLES } },
 } as const;
 
 const partyParamsSchema = { type: 'object', required: ['partyId'], properties: { partyId: idSchema } } as const;

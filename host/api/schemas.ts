@@ -1,11 +1,25 @@
-// JSON schemas shared by the API plugins: ids and the error body (list
-// paging: paging.ts).
-import { API_ID_LENGTH_MAX, INGEST_METER_ID_LENGTH_MAX } from '../limits.js';
+// JSON schemas shared by the API plugins: ids and names (the grammar of
+// host/ids.ts) and the error body (list paging: paging.ts).
+import { ID_PATTERN, NAME_PATTERN } from '../ids.js';
+import { API_ID_LENGTH_MAX, DISPLAY_NAME_LENGTH_MAX, ID_LENGTH_MAX, INGEST_METER_ID_LENGTH_MAX } from '../limits.js';
+import { LIMIT_KEYWORD } from './validation.js';
 
-/** Party and gateway ids: URL- and header-safe. */
-export const idSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', minLength: 1, maxLength: API_ID_LENGTH_MAX } as const;
-/** Meter ids as the ingest protocol takes them (docs/ingest.md), without control characters. */
-export const meterIdSchema = { type: 'string', pattern: '^[^\\u0000-\\u001f]+$', minLength: 1, maxLength: INGEST_METER_ID_LENGTH_MAX } as const;
+/** An id of 1 … `lengthMax` characters (the limits.ts constant `limitName`, at most ID_LENGTH_MAX); longer is `limit_exceeded` naming it. */
+export function idSchemaOf(lengthMax: number, limitName: string) {
+  if (lengthMax > ID_LENGTH_MAX) throw new RangeError(`${limitName} (${lengthMax}) is over ID_LENGTH_MAX (${ID_LENGTH_MAX})`);
+  return { type: 'string', pattern: ID_PATTERN, minLength: 1, maxLength: lengthMax, [LIMIT_KEYWORD]: limitName } as const;
+}
+
+/** A display name (or free text such as a description) of 1 … `lengthMax` printable characters. */
+export function nameSchemaOf(lengthMax: number, limitName: string) {
+  return { type: 'string', pattern: NAME_PATTERN, minLength: 1, maxLength: lengthMax, [LIMIT_KEYWORD]: limitName } as const;
+}
+
+/** Party, gateway, API key, tariff and run ids. */
+export const idSchema = idSchemaOf(API_ID_LENGTH_MAX, 'API_ID_LENGTH_MAX');
+/** Meter ids, as the ingest protocol takes them (docs/ingest.md). */
+export const meterIdSchema = idSchemaOf(INGEST_METER_ID_LENGTH_MAX, 'INGEST_METER_ID_LENGTH_MAX');
+export const displayNameSchema = nameSchemaOf(DISPLAY_NAME_LENGTH_MAX, 'DISPLAY_NAME_LENGTH_MAX');
 
 export const errorSchema = {
   type: 'object',

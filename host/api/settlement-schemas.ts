@@ -3,12 +3,12 @@
 // compiler validates the rest with the SPEC §1 codes.
 import { READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
 import { BILLING_ACCOUNT_ID_LENGTH_MAX } from '../settlement/settlement-limits.js';
-import { idSchema } from './schemas.js';
+import { idSchema, idSchemaOf } from './schemas.js';
 import { safeNumber } from '../exact.js';
 
 const timeMsSchema = { type: 'integer', minimum: 0, maximum: safeNumber(READING_TIME_MS_MAX_EXCLUSIVE, 'READING_TIME_MS_MAX_EXCLUSIVE') } as const;
-/** Billing account ids: URL-safe, without '#' (reserved in ledger ids). */
-export const billingAccountIdSchema = { ...idSchema, maxLength: BILLING_ACCOUNT_ID_LENGTH_MAX } as const;
+/** Billing account ids: short enough for the ledger ids derived from them. */
+export const billingAccountIdSchema = idSchemaOf(BILLING_ACCOUNT_ID_LENGTH_MAX, 'BILLING_ACCOUNT_ID_LENGTH_MAX');
 
 export const newTariffSchema = {
   type: 'object', required: ['id'], properties: { id: idSchema },

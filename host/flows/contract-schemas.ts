@@ -1,12 +1,12 @@
 // JSON schemas of the metered-contract flows (S2, S7, S9).
 import type { FastifyRequest } from 'fastify';
-import { meterIdSchema } from '../api/schemas.js';
+import { idSchemaOf, meterIdSchema } from '../api/schemas.js';
 import { GridsettleError } from '../errors.js';
 import { FLOW_CONTRACT_ID_LENGTH_MAX } from '../limits.js';
-import { epochMsSchema, flowIdSchema } from './schemas.js';
+import { epochMsSchema } from './schemas.js';
 
 /** Ids that ledger transfer ids are derived from: shorter than other flow ids. */
-export const contractIdSchema = { ...flowIdSchema, maxLength: FLOW_CONTRACT_ID_LENGTH_MAX } as const;
+export const contractIdSchema = idSchemaOf(FLOW_CONTRACT_ID_LENGTH_MAX, 'FLOW_CONTRACT_ID_LENGTH_MAX');
 export const contractIdParamsSchema = { type: 'object', required: ['id'], properties: { id: contractIdSchema } } as const;
 /** A half-open span [from, to) of epoch ms: a contract period or a settlement window. */
 export const spanSchema = {

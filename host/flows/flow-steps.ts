@@ -5,6 +5,7 @@
 // SQLite both share one connection queue), so a step is: claim or change
 // the object, write the ledger with ids derived from it, change it again.
 import type { ApiContext } from '../api/context.js';
+import { idSchemaOf } from '../api/schemas.js';
 import { currencyExponent, microPerMinorUnit } from '../currency.js';
 import { parseMicro } from '../decimal.js';
 import { GridsettleError } from '../errors.js';
@@ -12,10 +13,9 @@ import { canonicalJson } from '../ledger/canonical-json.js';
 import { FLOW_SETTLED_ID_LENGTH_MAX, LEDGER_AMOUNT_MICRO_MAX } from '../limits.js';
 import type { FlowBody, FlowObject, NewFlowObject } from '../store/flow-store.js';
 import { ensureAccounts, walletAccount, walletAccountId } from './ledger-bridge.js';
-import { flowIdSchema } from './schemas.js';
 
 /** Ids of objects that ledger transfer ids derive from (FLOW_SETTLED_ID_LENGTH_MAX). */
-export const settledIdSchema = { ...flowIdSchema, maxLength: FLOW_SETTLED_ID_LENGTH_MAX } as const;
+export const settledIdSchema = idSchemaOf(FLOW_SETTLED_ID_LENGTH_MAX, 'FLOW_SETTLED_ID_LENGTH_MAX');
 
 function lockKeyOf(kind: string, id: string): string {
   return `${kind}:${id}`;

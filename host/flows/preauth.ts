@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearerAuth, callerOf, notFoundUnlessVisible, requireRole } from '../api/auth.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
-import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
+import { authErrorResponses, bearerSecurity, errorSchema, nameSchemaOf } from '../api/schemas.js';
 import { PREAUTH_TEXT_LENGTH_MAX } from '../limits.js';
 import { settledIdSchema } from './flow-steps.js';
 import { APPARATUS_KIND } from './preauth-rules.js';
@@ -17,7 +17,7 @@ import {
 } from './preauth-steps.js';
 import { currencySchema, epochMsSchema, flowIdParamsSchema, flowIdSchema, moneySchema } from './schemas.js';
 
-const textSchema = { type: 'string', minLength: 1, maxLength: PREAUTH_TEXT_LENGTH_MAX } as const;
+const textSchema = nameSchemaOf(PREAUTH_TEXT_LENGTH_MAX, 'PREAUTH_TEXT_LENGTH_MAX');
 const apparatusReply = { type: 'object', required: ['apparatus'], properties: { apparatus: { type: 'object', additionalProperties: true } } } as const;
 const authorisationReply = {
   type: 'object', required: ['authorisation'], properties: { authorisation: { type: 'object', additionalProperties: true } },

@@ -2,11 +2,12 @@
 // decimal string of currency units (≤ 6 decimals, parsed with parseMicro);
 // energy and power as JSON integers with their unit in the name (energyMWh,
 // powerW); times as epoch ms.
+import { idSchemaOf } from '../api/schemas.js';
 import { decimalSchema } from '../api/validation.js';
 import { FLOW_ID_LENGTH_MAX } from '../limits.js';
 
-/** Flow object ids (offers, sessions, contracts, …): URL-safe. */
-export const flowIdSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', minLength: 1, maxLength: FLOW_ID_LENGTH_MAX } as const;
+/** Flow object ids (offers, sessions, sites, …). */
+export const flowIdSchema = idSchemaOf(FLOW_ID_LENGTH_MAX, 'FLOW_ID_LENGTH_MAX');
 /** Money and prices: the form is checked by the schema, the range by parseMicro (both invalid_amount). */
 export const moneySchema = decimalSchema('an amount or price in currency units', '12.50');
 export const currencySchema = { type: 'string', pattern: '^[A-Z]{3}$' } as const;

@@ -1,6 +1,7 @@
 // SPEC §6 batch bodies → typed reading columns. Pure and store-free: it
 // decides the batch errors and the frame codes `invalid` and `future`; the
 // route adds the codes that need the store (see docs/ingest.md).
+import { idFault } from '../ids.js';
 import { READING_TIME_MS_MAX_EXCLUSIVE, REGISTER_MWH_MAX_EXCLUSIVE } from '../limits.js';
 import { invalidBatch, type DecodeFrameCode, type RejectedFrame } from './errors.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './ingest-limits.js';
@@ -119,17 +120,11 @@ function columnarBatch(cols: unknown, limits: Readonly<IngestLimits>): WireBatch
   };
 }
 
-function meterIdOf(wire: WireBatch, frameIndex: number, limits: Readonly<IngestLimits>): string {
-  const meterId = wire.meterIdValues[frameIndex];
-  if (typeof meterId !== 'string' || meterId.length === 0) {
-    throw invalidBatch(`the meter id of frame ${frameIndex} must be a non-empty string, got ${describeValue(meterId)}`);
-  }
-  if (meterId.length > limits.meterIdLengthMax) {
-    throw invalidBatch(
-      `INGEST_METER_ID_LENGTH_MAX: the meter id of frame ${frameIndex} has ${meterId.length} code units (limit ${limits.meterIdLengthMax})`,
-    );
-  }
-  return meterId;
+/** The frame's meter id, or null when it breaks the id grammar (host/ids.ts): that frame is `invalid`. */
+function meterIdOf(value: unknown, seen: ReadonlyMap<string, number>, limits: Readonly<IngestLimits>): string | null {
+  if (typeof value !== 'string') return null;
+  // An id seen before in this batch passed the grammar.
+  return seen.has(value) || idFault(value, limits.meterIdLengthMax) === null ? value : null;
 }
 
 /**
@@ -168,19 +163,19 @@ function checkFrames(
   const rejected: Array<RejectedFrame<DecodeFrameCode>> = [];
   let keptCount = 0;
   for (let k = 0; k < frameCount; k++) {
-    const meterId = meterIdOf(wire, k, limits);
+    const meterId = meterIdOf(wire.meterIdValues[k], meterIndexById, limits);
     const tMs = wire.t(k);
     const importMWh = wire.i(k);
     const exportMWh = wire.x(k);
-    const code = frameCodeOf(tMs, importMWh, exportMWh, futureLimitMs);
+    const code = meterId === null ? 'invalid' : frameCodeOf(tMs, importMWh, exportMWh, futureLimitMs);
     if (code !== null) {
       rejected.push({ index: k, code });
       continue;
     }
-    let meterIndex = meterIndexById.get(meterId);
+    let meterIndex = meterIndexById.get(meterId!);
     if (meterIndex === undefined) {
-      meterIndex = meterIds.push(meterId) - 1;
-      meterIndexById.set(meterId, meterIndex);
+      meterIndex = meterIds.push(meterId!) - 1;
+      meterIndexById.set(meterId!, meterIndex);
     }
     frames.meter[keptCount] = meterIndex;
     frames.t[keptCount] = tMs!;

@@ -9,7 +9,7 @@ import { accountRecord, genericRecord, RESERVED_RECORD_KINDS, transferLeafText }
 import { canonicalJson } from './canonical-json.js';
 import type { LedgerSigner } from './blocks.js';
 import type { AccountResult, TransferResult } from './result-codes.js';
-import { applyEvent, expiryVoid, NO_REFS, validateEvent, type BatchState } from './transfer-rules.js';
+import { applyEvent, expiryVoid, isValidId, NO_REFS, validateEvent, type BatchState } from './transfer-rules.js';
 import { validateAccount, sameAccount } from './account-rules.js';
 import type { AccountInput, TransferEvent } from './types.js';
 import type { BalanceRow, BlockRow, LedgerStore, LedgerTransaction, TransferRow } from '../store/ledger-store.js';
@@ -124,8 +124,8 @@ export class Ledger {
     if (typeof kind !== 'string' || kind.length === 0 || RESERVED_RECORD_KINDS.has(kind)) {
       throw invalidInput(`record kind ${JSON.stringify(kind)} is empty or reserved`);
     }
-    if (recordId !== null && (recordId.length === 0 || recordId.length > LEDGER_ID_LENGTH_MAX)) {
-      throw invalidInput(`record id must be 1 … ${LEDGER_ID_LENGTH_MAX} characters (LEDGER_ID_LENGTH_MAX)`);
+    if (recordId !== null && !isValidId(recordId)) {
+      throw invalidInput(`record id must be 1 … ${LEDGER_ID_LENGTH_MAX} printable characters (LEDGER_ID_LENGTH_MAX)`);
     }
     const bodyText = canonicalJson(body);
     if (Buffer.byteLength(bodyText) > LEDGER_RECORD_BYTES_MAX) {

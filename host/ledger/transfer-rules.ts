@@ -6,6 +6,7 @@ import type { AccountRow, BalanceRow, TransferRow } from '../store/ledger-store.
 import { AccountFlags, type PendingTransfer, type SingleTransfer, type TransferEvent } from './types.js';
 import type { TransferResult } from './result-codes.js';
 import { refsText } from './records.js';
+import { nameFault } from '../ids.js';
 import {
   LEDGER_AMOUNT_MICRO_MAX, LEDGER_BALANCE_MICRO_MAX, LEDGER_ID_LENGTH_MAX, LEDGER_PENDING_TIMEOUT_MS_MAX,
   LEDGER_REFS_MAX, LEDGER_TRANSFER_CODE_MAX,
@@ -35,8 +36,9 @@ export interface BatchState {
 /** `refs` when an event has none (no array per event). */
 export const NO_REFS: readonly string[] = [];
 
+/** A ledger id in the id grammar's characters (host/ids.ts); '#' is checked where an id may not be derived. */
 export function isValidId(id: unknown): id is string {
-  return typeof id === 'string' && id.length > 0 && id.length <= LEDGER_ID_LENGTH_MAX;
+  return nameFault(id, LEDGER_ID_LENGTH_MAX) === null;
 }
 
 function isAmount(amount: unknown): amount is bigint {

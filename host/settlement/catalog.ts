@@ -4,6 +4,7 @@
 import { canonicalJson } from '../ledger/canonical-json.js';
 import { compileTariff } from '../tariff/compile.js';
 import { invalidInput } from '../errors.js';
+import { idFault } from '../ids.js';
 import type { BillingAccount, SettlementStore } from '../store/settlement-store.js';
 import { BILLING_ACCOUNT_ID_LENGTH_MAX, SETTLEMENT_PARTY_ID_LENGTH_MAX } from './settlement-limits.js';
 
@@ -24,8 +25,8 @@ export async function registerTariff(store: SettlementStore, tariff: unknown, no
 }
 
 function checkId(value: unknown, field: string, lengthMax: number): void {
-  if (typeof value !== 'string' || value.length === 0 || value.length > lengthMax || value.includes('#')) {
-    throw invalidInput(`${field} must be a string of 1 … ${lengthMax} characters without '#' (reserved in ledger ids)`);
+  if (idFault(value, lengthMax) !== null) {
+    throw invalidInput(`${field} must be an id of 1 … ${lengthMax} printable characters without '#' (reserved in ledger ids)`);
   }
 }
 
