@@ -6,31 +6,10 @@ import { decodeBatch } from '../host/ingest/decode.js';
 import { INGEST_BODY_DEPTH_MAX, INGEST_BODY_VALUES_MAX } from '../host/limits.js';
 import { storeBackends } from './store-backends.js';
 import { assertError, openApi, postBatch, provision, type ApiFixture, type Provisioned } from './api-helpers.js';
-import { assertBatchError, JSON_TYPE, jsonBody, MSGPACK, msgpackBody, NOW_MS } from './ingest-helpers.js';
+import { assertBatchError, JSON_TYPE, jsonBody, MSGPACK, msgpackBody, NOW_MS, referenceBomb } from './ingest-helpers.js';
 
 /** A bound far above the milliseconds these bodies take, far below the seconds the bomb took. */
 const QUICK_MS = 1_000;
-const BOMB_DEPTH = 26;
-
-/** msgpackr's structured-clone id (0x69) and pointer (0x70) extensions, fixext 4 with a uint32 id. */
-function cloneExtension(type: 0x69 | 0x70, id: number): Buffer {
-  const extension = Buffer.from([0xd6, type, 0, 0, 0, 0]);
-  extension.writeUInt32BE(id, 2);
-  return extension;
-}
-
-/**
- * Level k is the array [level k−1, pointer to level k−1]: 13 bytes a level,
- * 2^depth leaves once expanded. The trailing byte sent msgpackr into an
- * error path that JSON.stringified the whole expansion.
- */
-export function referenceBomb(depth = BOMB_DEPTH): Buffer {
-  let level = Buffer.concat([cloneExtension(0x69, 0), Buffer.from([0x90])]);
-  for (let id = 1; id <= depth; id++) {
-    level = Buffer.concat([cloneExtension(0x69, id), Buffer.from([0x92]), level, cloneExtension(0x70, id - 1)]);
-  }
-  return Buffer.concat([level, Buffer.from([0xc0])]);
-}
 
 function nestedArrays(depth: number): Buffer {
   return Buffer.concat([Buffer.alloc(depth, 0x91), Buffer.from([0x01])]);
