@@ -136,6 +136,10 @@ export const INGEST_BODY_BYTES_MAX = 4 * 1024 * 1024;
 export const INGEST_CLOCK_SKEW_MS = 300_000;
 /** A meter id: ids are keys, not payloads. */
 export const INGEST_METER_ID_LENGTH_MAX = ID_LENGTH_MAX;
+/** Nesting of maps and arrays in an ingest body (a batch needs 3: body → frames → frame). */
+export const INGEST_BODY_DEPTH_MAX = 16;
+/** Values (scalars, keys, maps, arrays) in one decoded ingest body: 10 000 row frames need about 90 000. */
+export const INGEST_BODY_VALUES_MAX = 262_144;
 
 // Ledger (SPEC §5).
 /** Events (accounts or transfers) in one ledger batch; each gets its own result code. */

@@ -1,7 +1,8 @@
 // POST /v1/meter-batches (SPEC §6; docs/ingest.md). The body stays the raw
-// bytes the signature covers. Order: 413 (body limit), 415, 401
-// unknown_gateway, 401 stale_timestamp, 401 bad_signature — all before the
-// body is decoded — then 429 per authenticated gateway, decode, store, 202
+// bytes the signature covers. Cheap checks first, before a byte of the body
+// is read (onRequest): 413 (declared length), 415, 401 unknown_gateway,
+// 401 stale_timestamp. Then the body is read (413 again if it runs over),
+// 401 bad_signature, 429 per authenticated gateway, decode, store, 202
 // after the commit.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
@@ -15,6 +16,7 @@ import { bodySha256, ingestBatch } from '../ingest/service.js';
 import {
   INGEST_BATCHES_PER_WINDOW_MAX, INGEST_BODY_BYTES_MAX, INGEST_EVENT_LOOP_DELAY_MS_MAX, INGEST_RATE_WINDOW_MS, INGEST_RETRY_AFTER_S,
 } from '../limits.js';
+import type { GatewayRecord } from '../store/reading-store.js';
 import type { ApiContext } from './context.js';
 import { errorSchema } from './schemas.js';
 
@@ -33,6 +35,8 @@ export interface IngestOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The gateway a batch claims in its headers, admitted before the body is read (ingest route only). */
+    claimedGateway: GatewayRecord | null;
     /** The gateway a batch was authenticated as (ingest route only). */
     gatewayId: string | null;
   }
@@ -76,19 +80,34 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   return typeof value === 'string' ? value : undefined;
 }
 
-/** preValidation: media type, gateway, timestamp, signature; sets request.gatewayId. */
-function authenticateBatch(context: ApiContext) {
+/** A declared Content-Length over the limit is refused unread; a body without one is cut off by Fastify's bodyLimit. */
+function assertDeclaredLength(request: FastifyRequest): void {
+  const declaredBytes = Number(singleHeader(request, 'content-length'));
+  if (declaredBytes > INGEST_BODY_BYTES_MAX) {
+    throw new BatchError('body_too_large', `INGEST_BODY_BYTES_MAX: content-length is ${declaredBytes} bytes (limit ${INGEST_BODY_BYTES_MAX})`);
+  }
+}
+
+/** onRequest: the checks that need no body, so an unauthenticated body is never buffered; sets request.claimedGateway. */
+function admitBatch(context: ApiContext) {
   return async (request: FastifyRequest): Promise<void> => {
+    assertDeclaredLength(request);
     bodyFormatOf(request.headers['content-type']);
     const gatewayId = singleHeader(request, 'x-gateway-id');
     const gateway = gatewayId === undefined ? null : await context.store.readings.gateway(gatewayId);
     if (gateway === null) throw new BatchError('unknown_gateway', `x-gateway-id ${JSON.stringify(gatewayId ?? null)} is not a registered gateway`);
     assertFreshTimestamp(request.headers['x-timestamp'], context.nowMs());
-    if (!verifyBatchSignature(gateway.secret, request.headers['x-timestamp'], rawBody(request), request.headers['x-signature'])) {
-      throw new BatchError('bad_signature', 'x-signature does not match the body, x-timestamp and the gateway secret');
-    }
-    request.gatewayId = gateway.gatewayId;
+    request.claimedGateway = gateway;
   };
+}
+
+/** preValidation, once the body is read: the signature; sets request.gatewayId. */
+async function authenticateBatch(request: FastifyRequest): Promise<void> {
+  const gateway = request.claimedGateway!;
+  if (!verifyBatchSignature(gateway.secret, request.headers['x-timestamp'], rawBody(request), request.headers['x-signature'])) {
+    throw new BatchError('bad_signature', 'x-signature does not match the body, x-timestamp and the gateway secret');
+  }
+  request.gatewayId = gateway.gatewayId;
 }
 
 async function registerGuards(app: FastifyInstance, options: IngestOptions): Promise<void> {
@@ -112,6 +131,7 @@ async function registerGuards(app: FastifyInstance, options: IngestOptions): Pro
 
 export async function ingestPlugin(app: FastifyInstance, context: ApiContext & { ingest: IngestOptions }): Promise<void> {
   await registerGuards(app, context.ingest);
+  app.decorateRequest('claimedGateway', null);
   app.decorateRequest('gatewayId', null);
   // Every body reaches the route as the raw Buffer: the signature is over these exact bytes.
   app.removeAllContentTypeParsers();
@@ -127,7 +147,8 @@ export async function ingestPlugin(app: FastifyInstance, context: ApiContext & {
         415: errorSchema, 429: errorSchema, 503: errorSchema,
       },
     },
-    preValidation: authenticateBatch(context),
+    onRequest: admitBatch(context),
+    preValidation: authenticateBatch,
     preHandler: app.rateLimit(),
   }, async (request, reply) => {
     const body = rawBody(request);

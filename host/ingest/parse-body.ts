@@ -3,6 +3,7 @@
 import { Unpackr, type Options as UnpackrOptions } from 'msgpackr';
 import { BatchError } from './errors.js';
 import type { IngestLimits } from './ingest-limits.js';
+import { assertJsonBounds, assertMsgpackBounds } from './body-bounds.js';
 
 export type BodyFormat = 'msgpack' | 'json';
 
@@ -15,9 +16,14 @@ const FORMAT_BY_MEDIA_TYPE: ReadonlyMap<string, BodyFormat> = new Map([
 
 // 'auto' keeps int64 values beyond 2^53 as bigint instead of rounding them;
 // maps become plain objects (msgpackr guards `__proto__` keys itself).
+// Records and structured clones are off: their shared references let a few
+// hundred bytes describe an exponentially large value (body-bounds.ts also
+// refuses every ext type before msgpackr runs).
 // The 2.1.4 typings omit 'auto', which the decoder implements.
-const unpackrOptions = { useRecords: false, mapsAsObjects: true, int64AsType: 'auto' };
+const unpackrOptions = { useRecords: false, structuredClone: false, mapsAsObjects: true, int64AsType: 'auto' };
 const unpackr = new Unpackr(unpackrOptions as unknown as UnpackrOptions);
+/** How much of a decoder's error message a malformed_body message quotes. */
+const DECODER_MESSAGE_CHARS_MAX = 160;
 // `fatal` so that invalid UTF-8 is malformed instead of silently replaced.
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -51,11 +57,14 @@ export function parseBatchBody(body: Uint8Array, contentType: string | undefined
     throw new BatchError('body_too_large', `INGEST_BODY_BYTES_MAX: body is ${body.byteLength} bytes (limit ${limits.bodyBytesMax})`);
   }
   const format = bodyFormatOf(contentType);
+  if (format === 'msgpack') assertMsgpackBounds(body);
+  else assertJsonBounds(body);
   try {
     const value = format === 'msgpack' ? unpackr.unpack(body) : JSON.parse(utf8Decoder.decode(body));
     return { format, value };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new BatchError('malformed_body', `cannot parse the ${format} body: ${reason}`);
+    // Only the decoder's own message, cut short: the error never carries the decoded value.
+    const reason = error instanceof Error ? error.message : 'not an Error';
+    throw new BatchError('malformed_body', `cannot parse the ${format} body: ${reason.slice(0, DECODER_MESSAGE_CHARS_MAX)}`);
   }
 }
