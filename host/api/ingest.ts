@@ -1,6 +1,6 @@
 // POST /v1/meter-batches (SPEC §6; docs/ingest.md). The body stays the raw
 // bytes the signature covers. Order: 413 (body limit), 415, 401
-// unknown_gateway, 401 stale_timestamp, 401 bad_signature — all before the
+// unknown_gateway or gateway_revoked, 401 stale_timestamp, 401 bad_signature — all before the
 // body is decoded — then 429 per authenticated gateway, decode, store, 202
 // after the commit.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -9,7 +9,7 @@ import underPressure from '@fastify/under-pressure';
 import { BatchError } from '../ingest/errors.js';
 import { bodyFormatOf } from '../ingest/parse-body.js';
 import { assertFreshTimestamp } from '../ingest/timestamp.js';
-import { verifyBatchSignature } from '../ingest/signature.js';
+import { activeGateway, assertGatewaySignature } from '../ingest/gateway-auth.js';
 import { decodeBatch } from '../ingest/decode.js';
 import { bodySha256, ingestBatch } from '../ingest/service.js';
 import {
@@ -76,17 +76,14 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   return typeof value === 'string' ? value : undefined;
 }
 
-/** preValidation: media type, gateway, timestamp, signature; sets request.gatewayId. */
+/** preValidation: media type, gateway (known and not revoked), timestamp, signature; sets request.gatewayId. */
 function authenticateBatch(context: ApiContext) {
   return async (request: FastifyRequest): Promise<void> => {
     bodyFormatOf(request.headers['content-type']);
-    const gatewayId = singleHeader(request, 'x-gateway-id');
-    const gateway = gatewayId === undefined ? null : await context.store.readings.gateway(gatewayId);
-    if (gateway === null) throw new BatchError('unknown_gateway', `x-gateway-id ${JSON.stringify(gatewayId ?? null)} is not a registered gateway`);
-    assertFreshTimestamp(request.headers['x-timestamp'], context.nowMs());
-    if (!verifyBatchSignature(gateway.secret, request.headers['x-timestamp'], rawBody(request), request.headers['x-signature'])) {
-      throw new BatchError('bad_signature', 'x-signature does not match the body, x-timestamp and the gateway secret');
-    }
+    const nowMs = context.nowMs();
+    const gateway = await activeGateway(context.store.readings, singleHeader(request, 'x-gateway-id'), nowMs);
+    assertFreshTimestamp(request.headers['x-timestamp'], nowMs);
+    assertGatewaySignature(gateway, request.headers['x-timestamp'], rawBody(request), request.headers['x-signature']);
     request.gatewayId = gateway.gatewayId;
   };
 }
