@@ -186,6 +186,9 @@ export const API_LIST_LIMIT_DEFAULT = 100;
 export const API_BODY_BYTES_MAX = 64 * 1024;
 /** Gateway HMAC secrets the API generates, bytes. */
 export const API_GATEWAY_SECRET_BYTES = 32;
+/** How long a rotated-out gateway secret still verifies by default, and the longest window a rotation may ask for (docs/api.md "Gateway lifecycle"). */
+export const GATEWAY_SECRET_OVERLAP_MS_DEFAULT = 24 * 60 * 60 * 1000;
+export const GATEWAY_SECRET_OVERLAP_MS_MAX = 7 * 24 * 60 * 60 * 1000;
 /** Ingest batches one gateway may post per window (429 rate_limited beyond), and the window. */
 export const INGEST_BATCHES_PER_WINDOW_MAX = 600;
 export const INGEST_RATE_WINDOW_MS = 60_000;

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppOptions } from '../host/api/app.js';
 import { storeOverPostgres, storeOverSqlite, type Store } from '../host/store/open-store.js';
+import { openSqlite } from '../host/store/sqlite.js';
+import { openPostgres } from '../host/store/postgres.js';
 import { PARTY_ROLES, type PartyRole } from '../host/store/party-store.js';
 import { initOperator } from '../host/server/init.js';
 import { encodeColumnarBatch, type GatewayFrame } from '../host/ingest/encode.js';
@@ -43,6 +45,22 @@ export async function openApi(backend: BackendFactory, options: AppOptions = {})
     close: async () => {
       await app.close();
       await fresh.close();
+    },
+  };
+}
+
+/** A second host: its own connection (SQLite) or pool (PostgreSQL) on the same database, its own app. */
+export async function secondHost(fixture: ApiFixture, nowMs: () => number): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const { fresh } = fixture;
+  const store: Store = fresh.kind === 'sqlite'
+    ? storeOverSqlite(openSqlite(fresh.path), SEALING_KEY)
+    : storeOverPostgres(openPostgres(fresh.url, { schema: fresh.schema }), SEALING_KEY);
+  const app = await buildApp({ store, logger: false, nowMs, ...LEDGER_TEST_OPTIONS, ingest: { maxEventLoopDelayMs: 0 } });
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await store.close();
     },
   };
 }

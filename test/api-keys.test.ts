@@ -5,37 +5,16 @@
 // an operator party always keeps one valid key.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../host/api/app.js';
-import { storeOverPostgres, storeOverSqlite, type Store } from '../host/store/open-store.js';
-import { openSqlite } from '../host/store/sqlite.js';
-import { openPostgres } from '../host/store/postgres.js';
 import { PARTY_ROLES, type PartyRole } from '../host/store/party-store.js';
 import { storeBackends } from './store-backends.js';
 import {
-  LEDGER_TEST_OPTIONS, NOW_MS, SEALING_KEY, assertError, call, created, openApi, provision, type ApiFixture, type Provisioned,
+  NOW_MS, assertError, call, created, openApi, provision, secondHost, type ApiFixture, type Provisioned,
 } from './api-helpers.js';
 
 interface IssuedKey { keyId: string; partyId: string; apiKey: string }
 interface KeyView { keyId: string; partyId: string; createdAtMs: number; revokedAtMs: number | null }
 
 const partyIdOf = (role: PartyRole): string => (role === 'operator' ? 'operator' : `p-${role}`);
-
-/** A second host: its own connection (SQLite) or pool (PostgreSQL) on the same database, its own app. */
-async function secondHost(fixture: ApiFixture, nowMs: () => number): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
-  const { fresh } = fixture;
-  const store: Store = fresh.kind === 'sqlite'
-    ? storeOverSqlite(openSqlite(fresh.path), SEALING_KEY)
-    : storeOverPostgres(openPostgres(fresh.url, { schema: fresh.schema }), SEALING_KEY);
-  const app = await buildApp({ store, logger: false, nowMs, ...LEDGER_TEST_OPTIONS });
-  return {
-    app,
-    close: async () => {
-      await app.close();
-      await store.close();
-    },
-  };
-}
 
 for (const backend of storeBackends()) {
   describe(`SPEC §5 API key revocation (${backend.kind})`, () => {

@@ -1,8 +1,8 @@
 // POST /v1/meter-batches (SPEC §6; docs/ingest.md). The body stays the raw
 // bytes the signature covers. Cheap checks first, before a byte of the body
-// is read (onRequest): 413 (declared length), 415, 401 unknown_gateway,
-// 401 stale_timestamp. Then the body is read (413 again if it runs over),
-// 401 bad_signature, 429 per authenticated gateway, decode, store, 202
+// is read (onRequest): 413 (declared length), 415, 401 unknown_gateway or
+// gateway_revoked, 401 stale_timestamp. Then the body is read (413 again if
+// it runs over), 401 bad_signature, 429 per authenticated gateway, decode, store, 202
 // after the commit.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
@@ -10,13 +10,12 @@ import underPressure from '@fastify/under-pressure';
 import { BatchError } from '../ingest/errors.js';
 import { bodyFormatOf } from '../ingest/parse-body.js';
 import { assertFreshTimestamp } from '../ingest/timestamp.js';
-import { verifyBatchSignature } from '../ingest/signature.js';
+import { activeGateway, assertGatewaySignature, type ActiveGateway } from '../ingest/gateway-auth.js';
 import { decodeBatch } from '../ingest/decode.js';
 import { bodySha256, ingestBatch } from '../ingest/service.js';
 import {
   INGEST_BATCHES_PER_WINDOW_MAX, INGEST_BODY_BYTES_MAX, INGEST_EVENT_LOOP_DELAY_MS_MAX, INGEST_RATE_WINDOW_MS, INGEST_RETRY_AFTER_S,
 } from '../limits.js';
-import type { GatewayRecord } from '../store/reading-store.js';
 import type { ApiContext } from './context.js';
 import { errorSchema } from './schemas.js';
 
@@ -36,7 +35,7 @@ export interface IngestOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     /** The gateway a batch claims in its headers, admitted before the body is read (ingest route only). */
-    claimedGateway: GatewayRecord | null;
+    claimedGateway: ActiveGateway | null;
     /** The gateway a batch was authenticated as (ingest route only). */
     gatewayId: string | null;
   }
@@ -93,20 +92,16 @@ function admitBatch(context: ApiContext) {
   return async (request: FastifyRequest): Promise<void> => {
     assertDeclaredLength(request);
     bodyFormatOf(request.headers['content-type']);
-    const gatewayId = singleHeader(request, 'x-gateway-id');
-    const gateway = gatewayId === undefined ? null : await context.store.readings.gateway(gatewayId);
-    if (gateway === null) throw new BatchError('unknown_gateway', `x-gateway-id ${JSON.stringify(gatewayId ?? null)} is not a registered gateway`);
-    assertFreshTimestamp(request.headers['x-timestamp'], context.nowMs());
-    request.claimedGateway = gateway;
+    const nowMs = context.nowMs();
+    request.claimedGateway = await activeGateway(context.store.readings, singleHeader(request, 'x-gateway-id'), nowMs);
+    assertFreshTimestamp(request.headers['x-timestamp'], nowMs);
   };
 }
 
 /** preValidation, once the body is read: the signature; sets request.gatewayId. */
 async function authenticateBatch(request: FastifyRequest): Promise<void> {
   const gateway = request.claimedGateway!;
-  if (!verifyBatchSignature(gateway.secret, request.headers['x-timestamp'], rawBody(request), request.headers['x-signature'])) {
-    throw new BatchError('bad_signature', 'x-signature does not match the body, x-timestamp and the gateway secret');
-  }
+  assertGatewaySignature(gateway, request.headers['x-timestamp'], rawBody(request), request.headers['x-signature']);
   request.gatewayId = gateway.gatewayId;
 }
 

@@ -7,6 +7,7 @@ export const BATCH_ERROR_STATUS = {
   invalid_batch: 400,
   bad_signature: 401,
   unknown_gateway: 401,
+  gateway_revoked: 401,
   stale_timestamp: 401,
   seq_conflict: 409,
   body_too_large: 413,

@@ -40,6 +40,10 @@ export interface GatewaySummary {
   gatewayId: string;
   ownerPartyId: string;
   createdAtMs: number;
+  /** When the gateway was revoked (its batches answer 401 gateway_revoked since); null while active. */
+  revokedAtMs: number | null;
+  /** Until when the secret the last rotation replaced still verifies (exclusive); null when there is none. */
+  previousSecretExpiresAtMs: number | null;
 }
 
 export interface OwnedMeter {

@@ -3,6 +3,7 @@
 // service composes, and chunked reads for settlement. SQLite and PostgreSQL
 // implement it (host/store/sqlite/readings.ts, host/store/postgres/readings.ts);
 // a composite `Store` can extend it.
+import type { GatewaySummary } from './party-store.js';
 
 /** Outcome of one row handed to `insertReadings`. */
 export const READING_STORED = 0;
@@ -13,13 +14,25 @@ export type ReadingOutcome = typeof READING_STORED | typeof READING_DUPLICATE | 
 /** SPEC §7: `x = −1` marks a reading without an export register. */
 export const NO_EXPORT_MWH = -1n;
 
-export interface GatewayRecord {
-  gatewayId: string;
+export interface GatewayRecord extends GatewaySummary {
   /** The HMAC key (SPEC §6), unsealed. */
   secret: Uint8Array;
-  ownerPartyId: string;
-  createdAtMs: number;
+  /** The key the last rotation replaced, unsealed; it verifies before `previousSecretExpiresAtMs`. */
+  previousSecret: Uint8Array | null;
 }
+
+/** A new secret; the current one stays valid before `previousSecretExpiresAtMs` (docs/api.md "Gateway lifecycle"). */
+export interface GatewayRotation {
+  gatewayId: string;
+  secret: Uint8Array;
+  previousSecretExpiresAtMs: number;
+}
+
+/** What a rotation did: a revoked gateway keeps its secrets. */
+export type GatewayRotationOutcome =
+  | { outcome: 'rotated'; gateway: GatewaySummary }
+  | { outcome: 'revoked'; gateway: GatewaySummary }
+  | { outcome: 'not_found' };
 
 export interface NewGateway {
   gatewayId: string;
@@ -99,7 +112,15 @@ export interface ReadingStore {
   /** SQLite: the database file, which settlement read workers open read-only beside this connection (WAL); null in memory and on PostgreSQL. */
   readonly sqliteFile: string | null;
   createGateway(gateway: NewGateway): Promise<void>;
+  /** Read from the database on every call: ingest sees a revocation or rotation made on any host at once. */
   gateway(gatewayId: string): Promise<GatewayRecord | null>;
+  /**
+   * Revokes the gateway at `nowMs` and drops its previous secret; a revoked
+   * gateway keeps its first revocation time. null when unknown.
+   */
+  revokeGateway(gatewayId: string, nowMs: number): Promise<GatewaySummary | null>;
+  /** The current secret becomes the previous one (an older previous one is dropped at once), `rotation.secret` the current one. */
+  rotateGatewaySecret(rotation: GatewayRotation): Promise<GatewayRotationOutcome>;
   /** Registers a meter bound to a gateway; returns its key. */
   createMeter(assignment: MeterAssignment): Promise<number>;
   /** Rebinds an existing meter to a gateway and account. */

@@ -6,7 +6,8 @@ import {
   rethrowDuplicate, revocationOf, type ApiKeySummary, type GatewaySummary, type KeyRevocation, type ListScope, type NewApiKey,
   type OwnedMeter, type Party, type PartyRole, type PartyStore,
 } from '../party-store.js';
-import { gatewayOf, keyOf, METER_COLUMNS, meterOf, partyOf } from '../sqlite/parties.js';
+import { keyOf, METER_COLUMNS, meterOf, partyOf } from '../sqlite/parties.js';
+import { GATEWAY_COLUMNS, gatewayOf } from '../gateway-rows.js';
 
 export class PostgresPartyStore implements PartyStore {
   constructor(private readonly sql: PostgresSql) {}
@@ -67,7 +68,7 @@ export class PostgresPartyStore implements PartyStore {
   }
 
   async listGateways(scope: ListScope, page: PageRequest): Promise<GatewaySummary[]> {
-    const rows = await this.sql`SELECT id, owner_party_id, created_at_ms FROM gateways
+    const rows = await this.sql`SELECT ${this.sql.unsafe(GATEWAY_COLUMNS)} FROM gateways
       WHERE ${scope.kind === 'all' ? this.sql`TRUE` : this.sql`owner_party_id = ${scope.partyId}`} AND id > ${afterIdOf(page)} COLLATE "C"
       ORDER BY id COLLATE "C" LIMIT ${page.limit}`;
     return rows.map(gatewayOf);

@@ -7,10 +7,12 @@
 // classify it.
 import type { PostgresSql } from '../postgres.js';
 import { ChunkBuilder, meterRatingsOf, planChunks, ratingsColumn } from '../reading-chunks.js';
-import { assertGatewaySecret, assertSealingKey, openSealedSecret, sealSecret } from '../secret-seal.js';
+import { assertGatewaySecret, assertSealingKey, sealSecret } from '../secret-seal.js';
+import { GATEWAY_COLUMNS, GATEWAY_RECORD_COLUMNS, REVOKE_GATEWAY, ROTATE_GATEWAY, gatewayOf, gatewayRecordOf, postgresPlaceholders, rotationOutcomeOf } from '../gateway-rows.js';
+import type { GatewaySummary } from '../party-store.js';
 import {
   NO_EXPORT_MWH, READING_CONFLICT, READING_DUPLICATE,
-  type BatchClaim, type GatewayRecord, type IngestTransaction, type MeterAssignment, type MeterBinding,
+  type BatchClaim, type GatewayRecord, type GatewayRotation, type GatewayRotationOutcome, type IngestTransaction, type MeterAssignment, type MeterBinding,
   type NewGateway, type ReadingChunk, type ReadingRows, type ReadingsQuery, type ReadingStore,
 } from '../reading-store.js';
 
@@ -184,14 +186,23 @@ export class PostgresReadingStore implements ReadingStore {
   }
 
   async gateway(gatewayId: string): Promise<GatewayRecord | null> {
-    const [row] = await this.sql`SELECT secret_sealed, owner_party_id, created_at_ms FROM gateways WHERE id = ${gatewayId}`;
-    if (row === undefined) return null;
-    return {
-      gatewayId,
-      secret: openSealedSecret(this.sealingKey, gatewayId, row.secret_sealed as Buffer),
-      ownerPartyId: String(row.owner_party_id),
-      createdAtMs: Number(row.created_at_ms),
-    };
+    const [row] = await this.sql`SELECT ${this.sql.unsafe(GATEWAY_RECORD_COLUMNS)} FROM gateways WHERE id = ${gatewayId}`;
+    return row === undefined ? null : gatewayRecordOf(this.sealingKey, row);
+  }
+
+  async revokeGateway(gatewayId: string, nowMs: number): Promise<GatewaySummary | null> {
+    const [row] = await this.sql.unsafe(postgresPlaceholders(REVOKE_GATEWAY), [nowMs, gatewayId]);
+    return row === undefined ? null : gatewayOf(row);
+  }
+
+  async rotateGatewaySecret(rotation: GatewayRotation): Promise<GatewayRotationOutcome> {
+    assertGatewaySecret(rotation.secret);
+    const sealed = Buffer.from(sealSecret(this.sealingKey, rotation.gatewayId, rotation.secret));
+    const [rotated] = await this.sql.unsafe(postgresPlaceholders(ROTATE_GATEWAY), [rotation.previousSecretExpiresAtMs, sealed, rotation.gatewayId]);
+    const [current] = rotated === undefined
+      ? await this.sql`SELECT ${this.sql.unsafe(GATEWAY_COLUMNS)} FROM gateways WHERE id = ${rotation.gatewayId}`
+      : [];
+    return rotationOutcomeOf(rotated, current);
   }
 
   async createMeter(assignment: MeterAssignment): Promise<number> {

@@ -4,6 +4,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
 import { afterIdOf, type PageRequest } from '../page.js';
+import { GATEWAY_COLUMNS, gatewayOf } from '../gateway-rows.js';
 import {
   rethrowDuplicate, revocationOf, type ApiKeySummary, type GatewaySummary, type KeyRevocation, type ListScope, type NewApiKey,
   type OwnedMeter, type Party, type PartyRole, type PartyStore,
@@ -32,8 +33,8 @@ function prepareStatements(database: SqliteDatabase) {
     selectKey: prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE party_id = ? AND id = ?`),
     countOtherValidKeys: prepare('SELECT count(*) AS n FROM api_keys WHERE party_id = ? AND id <> ? AND revoked_at_ms IS NULL'),
     revokeKey: prepare('UPDATE api_keys SET revoked_at_ms = ? WHERE id = ?'),
-    listAllGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways WHERE id > ? ORDER BY id LIMIT ?'),
-    listOwnGateways: prepare('SELECT id, owner_party_id, created_at_ms FROM gateways WHERE owner_party_id = ? AND id > ? ORDER BY id LIMIT ?'),
+    listAllGateways: prepare(`SELECT ${GATEWAY_COLUMNS} FROM gateways WHERE id > ? ORDER BY id LIMIT ?`),
+    listOwnGateways: prepare(`SELECT ${GATEWAY_COLUMNS} FROM gateways WHERE owner_party_id = ? AND id > ? ORDER BY id LIMIT ?`),
     insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id, max_power_w, interval_ms) VALUES (?, ?, ?, ?, ?)'),
     insertOwner: prepare('INSERT INTO meter_owners (meter_id, party_id) VALUES (?, ?)'),
     selectMeter: prepare(`SELECT ${METER_COLUMNS} FROM meters m LEFT JOIN meter_owners o ON o.meter_id = m.id WHERE m.id = ?`),
@@ -47,10 +48,6 @@ function prepareStatements(database: SqliteDatabase) {
 
 export function partyOf(row: SqlRow): Party {
   return { partyId: String(row.id), name: String(row.name), role: row.role as PartyRole, createdAtMs: Number(row.created_at_ms) };
-}
-
-export function gatewayOf(row: SqlRow): GatewaySummary {
-  return { gatewayId: String(row.id), ownerPartyId: String(row.owner_party_id), createdAtMs: Number(row.created_at_ms) };
 }
 
 export function keyOf(row: SqlRow): ApiKeySummary {

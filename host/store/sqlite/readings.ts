@@ -8,10 +8,12 @@ import type { SqliteDatabase } from '../sqlite.js';
 import { INGEST_GROUP_COMMIT_BATCHES_MAX } from '../../limits.js';
 import { meterRatingsOf } from '../reading-chunks.js';
 import { SqliteReadingScan } from './reading-scan.js';
-import { assertGatewaySecret, assertSealingKey, openSealedSecret, sealSecret } from '../secret-seal.js';
+import { assertGatewaySecret, assertSealingKey, sealSecret } from '../secret-seal.js';
+import { GATEWAY_COLUMNS, GATEWAY_RECORD_COLUMNS, REVOKE_GATEWAY, ROTATE_GATEWAY, gatewayOf, gatewayRecordOf, rotationOutcomeOf } from '../gateway-rows.js';
+import type { GatewaySummary } from '../party-store.js';
 import {
   NO_EXPORT_MWH, READING_CONFLICT, READING_DUPLICATE, READING_STORED,
-  type BatchClaim, type GatewayRecord, type IngestTransaction, type MeterAssignment, type MeterBinding,
+  type BatchClaim, type GatewayRecord, type GatewayRotation, type GatewayRotationOutcome, type IngestTransaction, type MeterAssignment, type MeterBinding,
   type NewGateway, type ReadingChunk, type ReadingRows, type ReadingsQuery, type ReadingStore,
 } from '../reading-store.js';
 
@@ -21,7 +23,10 @@ function prepareStatements(database: SqliteDatabase) {
   const prepare = (text: string): Statement<unknown[], SqlRow> => database.prepare(text);
   return {
     insertGateway: prepare('INSERT INTO gateways (id, secret_sealed, owner_party_id, created_at_ms) VALUES (?, ?, ?, ?)'),
-    selectGateway: prepare('SELECT secret_sealed, owner_party_id, created_at_ms FROM gateways WHERE id = ?'),
+    selectGateway: prepare(`SELECT ${GATEWAY_RECORD_COLUMNS} FROM gateways WHERE id = ?`),
+    selectGatewaySummary: prepare(`SELECT ${GATEWAY_COLUMNS} FROM gateways WHERE id = ?`),
+    revokeGateway: prepare(REVOKE_GATEWAY),
+    rotateGateway: prepare(ROTATE_GATEWAY),
     insertMeter: prepare('INSERT INTO meters (id, gateway_id, account_id, max_power_w, interval_ms) VALUES (?, ?, ?, ?, ?)'),
     updateMeter: prepare('UPDATE meters SET gateway_id = ?, account_id = ? WHERE id = ?'),
     selectMeter: prepare('SELECT meter_key, gateway_id, account_id FROM meters WHERE id = ?'),
@@ -119,13 +124,23 @@ export class SqliteReadingStore implements ReadingStore {
   gateway(gatewayId: string): Promise<GatewayRecord | null> {
     return this.exclusive(async () => {
       const row = this.statements.selectGateway.get(gatewayId);
-      if (row === undefined) return null;
-      return {
-        gatewayId,
-        secret: openSealedSecret(this.sealingKey, gatewayId, row.secret_sealed as Uint8Array),
-        ownerPartyId: String(row.owner_party_id),
-        createdAtMs: Number(row.created_at_ms),
-      };
+      return row === undefined ? null : gatewayRecordOf(this.sealingKey, row);
+    });
+  }
+
+  revokeGateway(gatewayId: string, nowMs: number): Promise<GatewaySummary | null> {
+    return this.exclusive(async () => {
+      const row = this.statements.revokeGateway.get(nowMs, gatewayId);
+      return row === undefined ? null : gatewayOf(row);
+    });
+  }
+
+  rotateGatewaySecret(rotation: GatewayRotation): Promise<GatewayRotationOutcome> {
+    assertGatewaySecret(rotation.secret);
+    const sealed = sealSecret(this.sealingKey, rotation.gatewayId, rotation.secret);
+    return this.exclusive(async () => {
+      const rotated = this.statements.rotateGateway.get(rotation.previousSecretExpiresAtMs, sealed, rotation.gatewayId);
+      return rotationOutcomeOf(rotated, rotated === undefined ? this.statements.selectGatewaySummary.get(rotation.gatewayId) : undefined);
     });
   }
 
