@@ -11,6 +11,8 @@ import { buildApp } from '../host/api/app.js';
 import { openPostgres } from '../host/store/postgres.js';
 import { storeOverPostgres, type Store } from '../host/store/open-store.js';
 import { checkWebhookTarget, postToTarget, webhookTargetPolicy } from '../host/flows/webhook-target.js';
+import { backoffDelayMs } from '../host/flows/matching-webhooks.js';
+import { WEBHOOK_BACKOFF_BASE_MS, WEBHOOK_BACKOFF_JITTER_RATIO } from '../host/limits.js';
 import { storeBackends } from './store-backends.js';
 import { LEDGER_TEST_OPTIONS, NOW_MS, SEALING_KEY, call } from './api-helpers.js';
 import { LOOPBACK_WEBHOOKS, openFlows, type FlowFixture } from './flow-helpers.js';
@@ -87,6 +89,15 @@ describe('flows: S5 webhook targets', () => {
     await assert.rejects(checkWebhookTarget(allowLoopback, 'http://127.0.0.1/'), { code: 'webhook_target_refused' });
     await assert.rejects(checkWebhookTarget(allowLoopback, 'https://169.254.169.254/'), { code: 'webhook_target_refused' });
     assert.equal((await checkWebhookTarget(webhookTargetPolicy(['127.0.0.1'], true), 'http://127.0.0.1:9/')).address, '127.0.0.1');
+  });
+
+  it('retries back off doubling, each delay with up to WEBHOOK_BACKOFF_JITTER_RATIO of it added at random', () => {
+    for (let attempts = 1; attempts <= 4; attempts++) {
+      const baseMs = WEBHOOK_BACKOFF_BASE_MS * 2 ** (attempts - 1);
+      const delays = Array.from({ length: 50 }, () => backoffDelayMs(attempts));
+      assert.ok(delays.every((delayMs) => delayMs >= baseMs && delayMs <= baseMs * (1 + WEBHOOK_BACKOFF_JITTER_RATIO)), delays.join(' '));
+      assert.ok(new Set(delays).size > 1, 'jittered, not all equal');
+    }
   });
 
   it('the delivery connects to the address that was checked, never to a fresh lookup of the name (DNS rebinding)', async () => {

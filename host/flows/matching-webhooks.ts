@@ -36,15 +36,9 @@ interface DeliveryBody extends Record<string, unknown> {
 /** What a claim found: the delivery now leased to this host, a time to try again, or nothing to do. */
 type Claim = { leased: FlowObject<DeliveryBody> } | { dueAtMs: number } | null;
 
-export interface WebhookSenderOptions {
-  backoffBaseMs?: number;
-  /** The clock of leases and back-off: real time, even when the business clock (context.nowMs) is pinned. */
-  clockMs?: () => number;
-}
-
 /** The delay before attempt `attempts + 1`: base × 2^(attempts − 1), plus up to JITTER_RATIO of it at random so hosts do not retry in step. */
-export function backoffDelayMs(baseMs: number, attempts: number): number {
-  const delayMs = baseMs * 2 ** (attempts - 1);
+export function backoffDelayMs(attempts: number): number {
+  const delayMs = WEBHOOK_BACKOFF_BASE_MS * 2 ** (attempts - 1);
   return delayMs + randomInt(Math.floor(delayMs * WEBHOOK_BACKOFF_JITTER_RATIO) + 1);
 }
 
@@ -53,13 +47,10 @@ export class WebhookSender {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
   private sweepTimer: NodeJS.Timeout | null = null;
-  private readonly backoffBaseMs: number;
-  private readonly clockMs: () => number;
+  /** The clock of leases and back-off: real time, even when the business clock (context.nowMs) is pinned (tests). */
+  private readonly clockMs = Date.now;
 
-  constructor(private readonly context: ApiContext, private readonly policy: WebhookTargetPolicy, options: WebhookSenderOptions = {}) {
-    this.backoffBaseMs = options.backoffBaseMs ?? WEBHOOK_BACKOFF_BASE_MS;
-    this.clockMs = options.clockMs ?? Date.now;
-  }
+  constructor(private readonly context: ApiContext, private readonly policy: WebhookTargetPolicy) {}
 
   /** Records one pending delivery per webhook of each event's party, then starts them. */
   async send(events: ReadonlyArray<FlowObject<MatchEventBody>>): Promise<void> {
@@ -142,12 +133,13 @@ export class WebhookSender {
     const { flows } = this.context.store;
     const hook = await flows.get<WebhookBody>(WEBHOOK_KIND, leased.body.webhookId);
     const event = await flows.get<MatchEventBody>(EVENT_KIND, leased.body.eventId);
-    if (hook === null || event === null) return false;
-    const lastStatus = await this.post(hook, event);
+    // Neither is ever deleted; were one gone, the delivery fails rather than waking every sweep.
+    const missing = hook === null || event === null;
+    const lastStatus = missing ? null : await this.post(hook, event);
     const attempts = leased.body.attempts + 1;
     const delivered = lastStatus !== null && lastStatus >= 200 && lastStatus < 300;
-    const state = delivered ? 'delivered' : attempts >= WEBHOOK_ATTEMPTS_MAX ? 'failed' : PENDING;
-    const body: DeliveryBody = { ...leased.body, attempts, lastStatus, leaseUntilMs: 0, nextAttemptAtMs: this.clockMs() + backoffDelayMs(this.backoffBaseMs, attempts) };
+    const state = delivered ? 'delivered' : missing || attempts >= WEBHOOK_ATTEMPTS_MAX ? 'failed' : PENDING;
+    const body: DeliveryBody = { ...leased.body, attempts, lastStatus, leaseUntilMs: 0, nextAttemptAtMs: this.clockMs() + backoffDelayMs(attempts) };
     // A version conflict here means the lease expired and another host took over: its record stands.
     await flows.transact(`${DELIVERY_KIND}:${leased.id}`, (tx) => tx.update<DeliveryBody>(leased, body, this.context.nowMs(), state));
     return state === PENDING;
