@@ -245,6 +245,12 @@ export const WEBHOOKS_PER_PARTY_MAX = 5;
 export const WEBHOOK_ATTEMPTS_MAX = 5;
 export const WEBHOOK_BACKOFF_BASE_MS = 200;
 export const WEBHOOK_TIMEOUT_MS = 5_000;
+/** Up to this fraction of each back-off delay is added at random, so hosts and receivers do not see retries in step. */
+export const WEBHOOK_BACKOFF_JITTER_RATIO = 0.5;
+/** How long one host holds a delivery for an attempt (a name lookup plus WEBHOOK_TIMEOUT_MS, with room): after it, another host may take over. */
+export const WEBHOOK_LEASE_MS = 60_000;
+/** How often each host looks for pending deliveries no host is working on (one whose host died). */
+export const WEBHOOK_SWEEP_INTERVAL_MS = 60_000;
 /** Webhook URL length, in UTF-16 code units. */
 export const WEBHOOK_URL_LENGTH_MAX = 2_048;
 // S1: EV charging/selling offers and sessions (docs/flows.md "S1").

@@ -17,6 +17,9 @@ export interface FlowFixture extends ApiFixture, Provisioned {
   as(role: PartyRole): string;
 }
 
+/** Test webhook receivers listen on loopback: the operator allow-list (docs/flows.md "Webhook targets") lets webhooks reach it over plain http. */
+export const LOOPBACK_WEBHOOKS = { webhookAllow: ['127.0.0.1'], webhookAllowHttp: true } as const;
+
 /** `options` reach buildApp (e.g. a movable `nowMs` clock). */
 export async function openFlows(backend: BackendFactory, options: AppOptions = {}): Promise<FlowFixture> {
   const fixture = await openApi(backend, options);

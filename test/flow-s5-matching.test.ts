@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { verifyBatchSignature } from '../host/ingest/signature.js';
+import { createHmac } from 'node:crypto';
 import { storeBackends } from './store-backends.js';
 import { LEDGER_TEST_OPTIONS, NOW_MS, assertError, call } from './api-helpers.js';
 import { buildApp } from '../host/api/app.js';
-import { assertLedgerSound, assertRecordProven, openFlows, type FlowFixture } from './flow-helpers.js';
+import { LOOPBACK_WEBHOOKS, assertLedgerSound, assertRecordProven, openFlows, type FlowFixture } from './flow-helpers.js';
 
 const HOUR = 3_600_000;
 const KWH = 1_000_000;
@@ -80,7 +80,7 @@ for (const backend of storeBackends()) {
     let runReply: { run: { assignments: Array<Record<string, string>>; recordIndexes: number[] } };
 
     before(async () => {
-      fixture = await openFlows(backend);
+      fixture = await openFlows(backend, LOOPBACK_WEBHOOKS);
       base = await fixture.app.listen({ port: 0, host: '127.0.0.1' });
       hook = await webhookReceiver();
     });
@@ -91,6 +91,7 @@ for (const backend of storeBackends()) {
 
     it('a party registers a webhook for its events; only http(s) URLs', async () => {
       assertError(await call(fixture.app, fixture.as('participant'), 'POST', '/v1/matching/webhooks', { url: 'ftp://example.org/x' }), 400, 'invalid_input');
+      assertError(await call(fixture.app, fixture.as('participant'), 'POST', '/v1/matching/webhooks', { url: 'http://169.254.169.254/latest' }), 400, 'webhook_target_refused');
       const reply = await call(fixture.app, fixture.as('participant'), 'POST', '/v1/matching/webhooks', { url: hook.url });
       assert.equal(reply.statusCode, 201, reply.body);
       secret = (reply.json() as { secret: string }).secret;
@@ -143,11 +144,13 @@ for (const backend of storeBackends()) {
       assert.equal(resumed[0]!.id, streamed[1]!.id);
     });
 
-    it('the webhook gets every event signed like an ingest batch, retried after its first 500', async () => {
+    it('the webhook gets every event signed as docs/flows.md says (HMAC-SHA256 keyed with the secret text), retried after its first 500', async () => {
       for (let waited = 0; hook.received.length < 4 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(hook.received.length, 4, 'two events, each failed once and delivered on the retry');
       for (const delivery of hook.received) {
-        assert.ok(verifyBatchSignature(Buffer.from(secret, 'base64'), delivery.headers['x-timestamp'], delivery.body, delivery.headers['x-signature']));
+        // A receiver written from the docs alone: key = the secret string as returned, message = timestamp + "." + raw body.
+        const expected = `sha256=${createHmac('sha256', secret).update(`${String(delivery.headers['x-timestamp'])}.`).update(delivery.body).digest('hex')}`;
+        assert.equal(delivery.headers['x-signature'], expected);
       }
       const events = new Set(hook.received.map((delivery) => (JSON.parse(delivery.body.toString()) as { assignment: { device: string } }).assignment.device));
       assert.deepEqual([...events].sort(), ['d1', 'd2']);
@@ -163,7 +166,7 @@ for (const backend of storeBackends()) {
         req.resume();
       });
       await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      const options = { store: fixture.store, logger: false, nowMs: () => NOW_MS, ...LEDGER_TEST_OPTIONS } as const;
+      const options = { store: fixture.store, logger: false, nowMs: () => NOW_MS, ...LEDGER_TEST_OPTIONS, ...LOOPBACK_WEBHOOKS } as const;
       try {
         const first = await buildApp(options);
         const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;

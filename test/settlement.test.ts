@@ -196,6 +196,24 @@ for (const backend of storeBackends()) {
       });
     });
 
+    it('CSV cells that a spreadsheet would run as formulas are defused with a leading quote; negative amounts stay numbers', async () => {
+      await withJanuary(backend.kind, async (fixture) => {
+        const runId = '=HYPERLINK("http://x")';
+        await runSettlement(fixture.deps, { ...JANUARY, runId });
+        const statements = await runStatements(fixture.settlement, runId);
+        const csvWithAccounts = (a: string, b: string) => statementsCsv([{ ...statements[0]!, accountId: a }, { ...statements[1]!, accountId: b }]).split('\r\n');
+        const lines = csvWithAccounts('@SUM(1)', '-cmd');
+        const defusedRun = '"\'=HYPERLINK(""http://x"")"';
+        assert.ok(lines.slice(1, -1).every((line) => line.startsWith(`${defusedRun},`)), lines.join('\n'));
+        assert.ok(lines.some((line) => line.startsWith(`${defusedRun},"'@SUM(1)",`)));
+        for (const hostile of ['+1+1', '\tTAB', '\rCR']) {
+          assert.ok(csvWithAccounts(hostile, 'b').join('\r\n').includes(`${defusedRun},"'${hostile}",`), JSON.stringify(hostile));
+        }
+        assert.ok(lines.includes(`${defusedRun},"'-cmd",${JAN_FROM_MS},${FEB_FROM_MS},EUR,export,,,10,0.1,,,-1.00,`), 'a SPEC §1 negative amount is left a number');
+        assert.ok(lines.includes(`${defusedRun},"'-cmd",${JAN_FROM_MS},${FEB_FROM_MS},EUR,total,,,,,,,-0.50,`));
+      });
+    });
+
     it('a tariff is validated on registration and immutable; an account must use its tariff\'s currency', async () => {
       await withJanuary(backend.kind, async (fixture) => {
         await assert.rejects(registerTariff(fixture.settlement, { ...PEAK_ONLY_TARIFF, id: 'bad', fixedPerDay: 0.5 }, CLOCK_MS), { code: 'invalid_amount' });

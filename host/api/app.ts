@@ -22,6 +22,7 @@ import { partiesPlugin } from './parties.js';
 import { settlementPlugin } from './settlement.js';
 import { VALIDATION_KEYWORDS } from './validation.js';
 import { flowsPlugin } from '../flows/index.js';
+import { webhookTargetPolicy } from '../flows/webhook-target.js';
 
 /** Characters of a request path an error message repeats. */
 const ERROR_PATH_ECHO_LENGTH_MAX = 80;
@@ -46,6 +47,10 @@ export interface AppOptions extends LocationOptions {
   ledgerSealAfterMs?: number;
   /** The party that holds the S6 market's clearing account and clears it; default: GRIDSETTLE_MARKET_AUTHORITY. */
   marketAuthority?: string;
+  /** CIDRs, addresses or host names S5 webhooks may reach although private; default: GRIDSETTLE_WEBHOOK_ALLOW (comma-separated). */
+  webhookAllow?: readonly string[];
+  /** Plain http to those allowed targets; default: GRIDSETTLE_WEBHOOK_ALLOW_HTTP=1. */
+  webhookAllowHttp?: boolean;
 }
 
 async function storeOf(options: AppOptions): Promise<{ store: Store; owned: boolean }> {
@@ -158,7 +163,8 @@ async function assemble(store: Store, owned: boolean, options: AppOptions): Prom
   const ledgerOptions = options.ledgerRecordsPerBlock === undefined ? {} : { recordsPerBlock: options.ledgerRecordsPerBlock };
   const ledger = new Ledger(store.ledger, options.ledgerSigner!, ledgerOptions);
   const marketAuthority = options.marketAuthority ?? process.env[MARKET_AUTHORITY_ENV] ?? '';
-  const context: ApiContext = { store, metrics, ledger, nowMs, marketAuthority: marketAuthority === '' ? null : marketAuthority };
+  const webhookTargets = webhookTargetPolicy(options.webhookAllow, options.webhookAllowHttp);
+  const context: ApiContext = { store, metrics, ledger, nowMs, marketAuthority: marketAuthority === '' ? null : marketAuthority, webhookTargets };
   installErrorHandling(app, metrics);
   await registerDocs(app);
   await app.register(operationsPlugin, context);

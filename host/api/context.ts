@@ -2,6 +2,7 @@
 import type { Store } from '../store/open-store.js';
 import type { ApiMetrics } from './metrics.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { WebhookTargetPolicy } from '../flows/webhook-target.js';
 
 export interface ApiContext {
   store: Store;
@@ -12,4 +13,6 @@ export interface ApiContext {
   nowMs(): number;
   /** The S6 market authority's party id (AppOptions.marketAuthority), null when not configured. */
   marketAuthority: string | null;
+  /** Where S5 webhooks may point (AppOptions.webhookAllow, webhookAllowHttp). */
+  webhookTargets: WebhookTargetPolicy;
 }

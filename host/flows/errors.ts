@@ -16,6 +16,10 @@ export const FLOW_ERROR_STATUS = {
   /** The ledger refused a transfer or account for another reason; the message names its result code. */
   ledger_refused: 409,
 
+  // S5 mobile energy interconnection.
+  /** The webhook URL is not https, or its host resolves to a loopback, private, link-local or reserved address the operator did not allow. */
+  webhook_target_refused: 400,
+
   // S6 transactive market.
   /** The interval's gate has closed (it started, or it was cleared): no more orders or cancels. */
   market_closed: 409,

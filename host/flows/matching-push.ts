@@ -3,7 +3,8 @@
 // one increasing sequence), so any host can serve them: an event stream
 // (server-sent events) polls the store and resumes from `Last-Event-ID`;
 // a party's webhooks get each event POSTed, signed like ingest batches
-// (HMAC-SHA256 over timestamp and body), retried with doubling back-off.
+// (HMAC-SHA256 over timestamp and body, keyed with the secret's text),
+// retried with doubling back-off.
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../api/context.js';
@@ -94,16 +95,21 @@ export class EventStreams {
   }
 }
 
-/** Registers a webhook for `partyId`; its signing secret is returned once and stored only sealed. */
+/**
+ * Registers a webhook for `partyId` (its URL checked by the caller); its
+ * signing secret is returned once and stored only sealed. The secret is
+ * text (64 hex digits) and the HMAC key is that text as is, as for gateway
+ * secrets, so `openssl dgst -sha256 -hmac "$SECRET"` verifies a delivery.
+ */
 export async function registerWebhook(context: ApiContext, partyId: string, url: string): Promise<{ webhook: FlowObject<WebhookBody>; secret: string }> {
   const id = `wh-${randomBytes(8).toString('hex')}`;
-  const secret = randomBytes(WEBHOOK_SECRET_BYTES);
-  const body: WebhookBody = { url, secretSealed: context.store.flows.sealSecret(`${WEBHOOK_KIND}:${id}`, secret) };
+  const secret = randomBytes(WEBHOOK_SECRET_BYTES).toString('hex');
+  const body: WebhookBody = { url, secretSealed: context.store.flows.sealSecret(`${WEBHOOK_KIND}:${id}`, Buffer.from(secret, 'utf8')) };
   const webhook = await context.store.flows.transact(`${WEBHOOK_KIND}:${partyId}`, async (tx) => {
     const existing = await tx.list(WEBHOOK_KIND, { ownerPartyId: partyId, limit: WEBHOOKS_PER_PARTY_MAX });
     if (existing.length >= WEBHOOKS_PER_PARTY_MAX) throw limitExceeded('WEBHOOKS_PER_PARTY_MAX', `a party registers at most ${WEBHOOKS_PER_PARTY_MAX} webhooks`);
     await tx.insert({ kind: WEBHOOK_KIND, id, ownerPartyId: partyId, body }, context.nowMs());
     return (await tx.get<WebhookBody>(WEBHOOK_KIND, id))!;
   });
-  return { webhook, secret: secret.toString('base64') };
+  return { webhook, secret };
 }

@@ -9,7 +9,7 @@ import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { authErrorResponses, bearerSecurity, errorSchema } from '../api/schemas.js';
 import { WEBHOOK_URL_LENGTH_MAX } from '../limits.js';
-import { invalidInput } from '../errors.js';
+import { checkWebhookTarget } from './webhook-target.js';
 import { epochMsSchema, flowIdParamsSchema, flowIdSchema, geoSchema, moneySchema } from './schemas.js';
 import { EVENT_KIND, EventStreams, eventView, registerWebhook, type MatchEventBody } from './matching-push.js';
 import { WebhookSender } from './matching-webhooks.js';
@@ -41,16 +41,6 @@ function siteView(site: FlowObject<SiteBody>) {
 
 function runView(run: FlowObject<RunBody>) {
   return { id: run.id, ...run.body };
-}
-
-function checkWebhookUrl(text: string): void {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalidInput('url is not an absolute URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidInput('url must be http or https');
 }
 
 function siteRoutes(app: FastifyInstance, context: ApiContext): void {
@@ -134,7 +124,7 @@ function pushRoutes(app: FastifyInstance, context: ApiContext, streams: EventStr
       response: { 201: { type: 'object', required: ['webhook', 'secret'], properties: { webhook: { type: 'object', additionalProperties: true }, secret: { type: 'string' } } }, ...authErrorResponses },
     },
   }, async (request, reply) => {
-    checkWebhookUrl(request.body.url);
+    await checkWebhookTarget(context.webhookTargets, request.body.url);
     const { webhook, secret } = await registerWebhook(context, callerOf(request).partyId, request.body.url);
     return reply.code(201).send({ webhook: { id: webhook.id, url: webhook.body.url }, secret });
   });
@@ -143,11 +133,11 @@ function pushRoutes(app: FastifyInstance, context: ApiContext, streams: EventStr
 export async function matchingPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {
   app.addHook('onRequest', bearerAuth(context.store.parties));
   const streams = new EventStreams();
-  const sender = new WebhookSender(context);
-  // Deliveries a stopped host left pending are resumed by the next host that starts,
+  const sender = new WebhookSender(context, context.webhookTargets);
+  // Deliveries a stopped or dead host left pending are resumed by any host, at its start and by a periodic sweep,
   // in the background: a store that does not answer yet must not stop the start (readiness says so).
   app.addHook('onReady', async () => {
-    void sender.resume().catch((error: unknown) => app.log.error({ err: error }, 'resuming webhook deliveries failed'));
+    sender.startSweeping((error: unknown) => app.log.error({ err: error }, 'resuming webhook deliveries failed'));
   });
   app.addHook('preClose', async () => {
     streams.closeAll();

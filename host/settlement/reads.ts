@@ -46,11 +46,19 @@ export const STATEMENT_CSV_COLUMNS = [
 
 type CsvRow = Partial<Record<(typeof STATEMENT_CSV_COLUMNS)[number], string | number | null>>;
 
-// RFC 4180: quote a field holding a comma, quote or line break; double inner quotes.
+// A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection").
+const FORMULA_START_PATTERN = /^[=+\-@\t\r]/;
+// SPEC §1 decimals and integers ("-0.16", "-3") stay numbers: only they may start with "-" undefused.
+const SPEC_NUMBER_PATTERN = /^-?[0-9]+(?:\.[0-9]+)?$/;
+
+// RFC 4180: quote a field holding a comma, quote or line break; double inner quotes. A formula-like
+// field (not a SPEC §1 number) is defused: a leading ' inside the quotes makes it text.
 function csvField(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const quoted = (cell: string) => `"${cell.replaceAll('"', '""')}"`;
+  if (FORMULA_START_PATTERN.test(text) && !SPEC_NUMBER_PATTERN.test(text)) return quoted(`'${text}`);
+  return /[",\r\n]/.test(text) ? quoted(text) : text;
 }
 
 function csvRows(stored: StoredStatement): CsvRow[] {
