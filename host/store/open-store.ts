@@ -21,6 +21,7 @@ import { PostgresFlowStore } from './postgres/flows.js';
 import type { LedgerListStore } from './ledger-lists.js';
 import { SqliteLedgerListStore } from './sqlite/ledger-lists.js';
 import { PostgresLedgerListStore } from './postgres/ledger-lists.js';
+import { PostgresRateLimits, type RateLimitCounter } from './postgres/rate-limits.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -32,6 +33,8 @@ export interface Store {
   readonly flows: FlowStore;
   /** The API's lists of accounts and of an account's transfers. */
   readonly ledgerLists: LedgerListStore;
+  /** Rate-limit counters shared by the hosts on PostgreSQL; null on SQLite (one host, in-memory counters). */
+  readonly rateLimits: RateLimitCounter | null;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Closes the connection or pool this store opened. */
@@ -63,6 +66,7 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
     settlement: new SqliteSettlementStore(database, (work) => readings.exclusive(work)),
     flows: new SqliteFlowStore(database, (work) => readings.exclusive(work), sealingKey),
     ledgerLists: new SqliteLedgerListStore(database, (work) => readings.exclusive(work)),
+    rateLimits: null,
     ping: async () => {
       database.prepare('SELECT 1').get();
     },
@@ -83,6 +87,7 @@ export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Sto
     settlement: new PostgresSettlementStore(sql),
     flows: new PostgresFlowStore(sql, sealingKey),
     ledgerLists: new PostgresLedgerListStore(sql),
+    rateLimits: new PostgresRateLimits(sql),
     ping: async () => {
       await sql`SELECT 1`;
     },
