@@ -29,7 +29,8 @@ async function answer(request: ReadWorkerRequest): Promise<ReadWorkerReply> {
     for (const [tariffId, text] of request.tariffs) tariffTexts.set(tariffId, text);
     const priced = await priceAccounts(reader, tariffs, request.accounts, request.grid, request.aggregation);
     // The caller holds the accounts; only what was computed goes back.
-    return { outcomes: priced.outcomes.map(({ statement, totalMicro, error }) => ({ statement, totalMicro, error })), readings: priced.readings };
+    const outcomes = priced.outcomes.map(({ statement, totalMicro, error }) => ({ statement, totalMicro, error }));
+    return { outcomes, meterFailures: priced.meterFailures, readings: priced.readings };
   } catch (error) {
     return { failure: describeError(error) };
   }

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { RatedAggregationOptions } from '../engine/aggregate-rated.js';
 import type { AccountMeters } from '../store/settlement-store.js';
 import type { PeriodGrid } from './accumulate.js';
-import type { AccountOutcome, PricedBatch, TariffCache } from './price-accounts.js';
+import type { AccountOutcome, MeterFailure, PricedBatch, TariffCache } from './price-accounts.js';
 
 export interface ReadWorkerRequest {
   accounts: readonly AccountMeters[];
@@ -19,7 +19,7 @@ export interface ReadWorkerRequest {
 }
 
 export type ReadWorkerReply =
-  | { outcomes: Array<Omit<AccountOutcome, 'account'>>; readings: number }
+  | { outcomes: Array<Omit<AccountOutcome, 'account'>>; meterFailures: MeterFailure[]; readings: number }
   | { failure: string };
 
 /** `name: message`; an error thrown in a worker arrives cloned, not always as an Error. */
@@ -62,7 +62,8 @@ export class SettlementReadWorkers {
       this.dispatch();
     });
     if ('failure' in reply) throw new Error(`settlement read worker: ${reply.failure}`);
-    return { outcomes: reply.outcomes.map((outcome, index) => ({ account: accounts[index]!, ...outcome })), readings: reply.readings };
+    const outcomes = reply.outcomes.map((outcome, index) => ({ account: accounts[index]!, ...outcome }));
+    return { outcomes, meterFailures: reply.meterFailures, readings: reply.readings };
   }
 
   /** Stops every worker; batches still waiting are rejected. */

@@ -167,6 +167,7 @@ async function settleBatch(
   deps: SettlementDeps, runId: string, grid: PeriodGrid, batch: readonly AccountMeters[], priced: PricedBatch, tally: RunTally,
 ): Promise<void> {
   await deps.settlement.insertStatements(priced.outcomes.map((outcome) => statementRow(runId, grid, outcome)));
+  await deps.settlement.insertMeterFailures(priced.meterFailures.map((failure) => ({ runId, ...failure })));
   const dues: SettlementDue[] = [];
   for (const outcome of priced.outcomes) {
     if (outcome.error === null) dues.push({ account: outcome.account, totalMicro: outcome.totalMicro! });
