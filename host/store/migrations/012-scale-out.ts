@@ -1,8 +1,11 @@
 // Settlement that scales out (docs/settlement.md "Chunks and hosts") and
 // shared rate limits (docs/api.md "Rate limits").
-// - settlement_run_chunks: a run's batches of accounts, each claimed by one
-//   host at a time under a lease (claimed_by, lease_until_ms); a chunk whose
-//   lease expired is claimed again. done_by names the host that settled it.
+// - settlement_run_chunks: a run's batches of accounts (with the period and
+//   aggregation options in work_json), each claimed by one host at a time
+//   under a lease (claimed_by, lease_until_ms; claims counts the claims); a
+//   chunk whose lease expired is claimed again. done_by names the host that
+//   recorded it, with its counts and failures ([code, accounts, first]).
+//   Written on PostgreSQL only (SQLite serves one host), created on both.
 // - settlement_meter_results: a meter that failed on its own (e.g. a reading
 //   the aggregation refuses) with its code; its account fails, the rest of
 //   its chunk settles.
@@ -14,6 +17,7 @@ const TABLES = (bigint: string) => `
 CREATE TABLE settlement_run_chunks (
   run_id TEXT NOT NULL REFERENCES settlement_runs (id),
   chunk_index INTEGER NOT NULL,
+  work_json TEXT NOT NULL,
   accounts_json TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('pending', 'done')),
   claimed_by TEXT,

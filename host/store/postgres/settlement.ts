@@ -68,7 +68,7 @@ export class PostgresSettlementStore implements SettlementStore {
 
   async updateRunProgress(runId: string, progress: RunProgress): Promise<void> {
     await this.sql`UPDATE settlement_runs SET accounts_done = ${progress.accountsDone}, accounts_failed = ${progress.accountsFailed},
-      readings = ${progress.readings}, transfers_posted = ${progress.transfersPosted} WHERE id = ${runId}`;
+      readings = ${progress.readings}, transfers_posted = ${progress.transfersPosted} WHERE id = ${runId} AND status = 'running'`;
   }
 
   async finishRun(runId: string, finish: RunFinish): Promise<void> {
