@@ -200,9 +200,8 @@ export async function settlementPlugin(app: FastifyInstance, context: ApiContext
   // Every host on PostgreSQL claims the chunks of any running run, whoever started it.
   const stopPolling = chunks === undefined ? null : pollChunks(chunks, (error) => app.log.error({ err: error }, 'settling a chunk failed'));
   // preClose runs before the onClose hook that closes an owned store: no run outlives its connection.
-  // A run this host started stops waiting for other hosts' chunks; they finish it.
+  // A run this host started is settled to its end first (by this host and any other).
   app.addHook('preClose', async () => {
-    chunks?.stop();
     await runner.drain();
     await stopPolling?.();
   });

@@ -3,7 +3,10 @@
 // in batches of about `metersPerBatch` meters: read in one chunked pass,
 // priced (on read workers for a SQLite file, read-workers.ts), their
 // statements stored, then their differences posted, in batch order. A run
-// row records status, counts and duration as it goes.
+// row records status, counts and duration as it goes. Given `deps.chunks`
+// (PostgreSQL, the API), the batches are instead stored as chunks that every
+// host claims and settles (chunk-settler.ts, docs/settlement.md "Chunks and
+// hosts").
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolveAggregationOptions } from '../engine/aggregate.js';
