@@ -6,7 +6,7 @@ import type { FreshBackend } from './store-backends.js';
 import { SEALING_KEY } from './reading-store-helpers.js';
 import { SIGNER } from './ledger-helpers.js';
 import { Ledger } from '../host/ledger/ledger.js';
-import { openPostgres } from '../host/store/postgres.js';
+import { openPostgres, type PostgresSql } from '../host/store/postgres.js';
 import { storeOverPostgres, storeOverSqlite } from '../host/store/open-store.js';
 import { SqliteReadingStore } from '../host/store/sqlite/readings.js';
 import { SqliteSettlementStore } from '../host/store/sqlite/settlement.js';
@@ -90,7 +90,7 @@ export async function settlementFixture(fresh: FreshBackend): Promise<Settlement
 }
 
 /** A second host on the same PostgreSQL schema: its own pool, stores and ledger. */
-export function secondHost(fresh: FreshBackend): { deps: SettlementDeps; end(): Promise<void> } {
+export function secondHost(fresh: FreshBackend): { deps: SettlementDeps; sql: PostgresSql; end(): Promise<void> } {
   if (fresh.kind !== 'postgres') throw new Error('a second host needs PostgreSQL');
   const sql = openPostgres(fresh.url, { schema: fresh.schema });
   const store = storeOverPostgres(sql, SEALING_KEY);
@@ -100,7 +100,7 @@ export function secondHost(fresh: FreshBackend): { deps: SettlementDeps; end(): 
     ledger: new Ledger(store.ledger, SIGNER),
     nowMs: () => CLOCK_MS,
   };
-  return { deps, end: () => sql.end() };
+  return { deps, sql, end: () => sql.end() };
 }
 
 export function hourOf(day: number, hour: number, minute = 0): number {

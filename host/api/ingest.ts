@@ -18,6 +18,8 @@ import {
 } from '../limits.js';
 import type { ApiContext } from './context.js';
 import { errorSchema } from './schemas.js';
+import { sharedRateLimitStore } from './rate-limit-store.js';
+import type { RateLimitCounter } from '../store/postgres/rate-limits.js';
 
 export const INGEST_ROUTE = '/v1/meter-batches';
 
@@ -105,7 +107,7 @@ async function authenticateBatch(request: FastifyRequest): Promise<void> {
   request.gatewayId = gateway.gatewayId;
 }
 
-async function registerGuards(app: FastifyInstance, options: IngestOptions): Promise<void> {
+async function registerGuards(app: FastifyInstance, options: IngestOptions, rateLimits: RateLimitCounter | null): Promise<void> {
   await app.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? INGEST_EVENT_LOOP_DELAY_MS_MAX,
     retryAfter: INGEST_RETRY_AFTER_S,
@@ -120,12 +122,14 @@ async function registerGuards(app: FastifyInstance, options: IngestOptions): Pro
     max: Math.min(options.batchesPerWindowMax ?? INGEST_BATCHES_PER_WINDOW_MAX, INGEST_BATCHES_PER_WINDOW_MAX),
     timeWindow: options.rateWindowMs ?? INGEST_RATE_WINDOW_MS,
     keyGenerator: (request) => request.gatewayId ?? '',
+    // Shared by every host on PostgreSQL (docs/api.md "Rate limits"); in memory on SQLite's one host.
+    ...(rateLimits === null ? {} : { store: sharedRateLimitStore(rateLimits, 'ingest:') }),
     errorResponseBuilder: (_request, limit) => new BatchError('rate_limited', `INGEST_BATCHES_PER_WINDOW_MAX: more than ${limit.max} batches from this gateway; retry in ${limit.after}`),
   });
 }
 
 export async function ingestPlugin(app: FastifyInstance, context: ApiContext & { ingest: IngestOptions }): Promise<void> {
-  await registerGuards(app, context.ingest);
+  await registerGuards(app, context.ingest, context.store.rateLimits);
   app.decorateRequest('claimedGateway', null);
   app.decorateRequest('gatewayId', null);
   // Every body reaches the route as the raw Buffer: the signature is over these exact bytes.

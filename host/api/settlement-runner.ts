@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Ledger } from '../ledger/ledger.js';
 import { runSettlement, type SettlementRunOptions } from '../settlement/run.js';
+import type { ChunkSettler } from '../settlement/chunk-settler.js';
 import type { Store } from '../store/open-store.js';
 import type { SettlementRunRecord, SettlementStore } from '../store/settlement-store.js';
 import type { ApiMetrics } from './metrics.js';
@@ -16,6 +17,8 @@ export interface RunnerDeps {
   metrics: ApiMetrics;
   nowMs(): number;
   log: FastifyBaseLogger;
+  /** PostgreSQL: runs are settled as chunks that every host claims (docs/settlement.md "Chunks and hosts"). */
+  chunks?: ChunkSettler;
 }
 
 /** The settlement store, with a signal once `createRun` has committed the run row. */
@@ -45,7 +48,7 @@ export class SettlementRunner {
     const { settlement, created } = signallingStore(this.deps.store.settlement);
     const startedAt = performance.now();
     const run = runSettlement(
-      { readings: this.deps.store.readings, settlement, ledger: this.deps.ledger, nowMs: this.deps.nowMs },
+      { readings: this.deps.store.readings, settlement, ledger: this.deps.ledger, nowMs: this.deps.nowMs, ...(this.deps.chunks === undefined ? {} : { chunks: this.deps.chunks }) },
       { ...options, runId },
     );
     let rowCreated = false;

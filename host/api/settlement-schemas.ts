@@ -79,7 +79,16 @@ export const statementsReplySchema = {
           period: { type: 'object', properties: { from: { type: 'integer' }, to: { type: 'integer' } } },
           status: { type: 'string' },
           statement: { type: ['object', 'null'], additionalProperties: true },
-          error: { type: ['object', 'null'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+          error: {
+            type: ['object', 'null'],
+            properties: {
+              code: { type: 'string' }, message: { type: 'string' },
+              meters: {
+                type: 'array',
+                items: { type: 'object', properties: { meterId: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
+              },
+            },
+          },
         },
       },
     },

@@ -17,6 +17,7 @@ import {
   newTariffSchema, runReplySchema, runSchema, statementsQuerySchema, statementsReplySchema, tariffReplySchema, type NewRunBody,
 } from './settlement-schemas.js';
 import { SettlementRunner } from './settlement-runner.js';
+import { ChunkSettler, pollChunks } from '../settlement/chunk-settler.js';
 
 interface IdParams {
   id: string;
@@ -185,11 +186,25 @@ function runRoutes(app: FastifyInstance, context: ApiContext, runner: Settlement
   });
 }
 
+function chunkSettlerOf(context: ApiContext): ChunkSettler | undefined {
+  const { store } = context;
+  if (store.settlementChunks === null) return undefined;
+  const deps = { readings: store.readings, settlement: store.settlement, ledger: context.ledger, nowMs: () => context.nowMs() };
+  return new ChunkSettler(deps, store.settlementChunks, { workerSource: store.readings.postgresLocation });
+}
+
 export async function settlementPlugin(app: FastifyInstance, context: ApiContext): Promise<void> {
   app.addHook('onRequest', bearerAuth(context.store.parties));
-  const runner = new SettlementRunner({ ...context, log: app.log });
+  const chunks = chunkSettlerOf(context);
+  const runner = new SettlementRunner({ ...context, log: app.log, ...(chunks === undefined ? {} : { chunks }) });
+  // Every host on PostgreSQL claims the chunks of any running run, whoever started it.
+  const stopPolling = chunks === undefined ? null : pollChunks(chunks, (error) => app.log.error({ err: error }, 'settling a chunk failed'));
   // preClose runs before the onClose hook that closes an owned store: no run outlives its connection.
-  app.addHook('preClose', () => runner.drain());
+  // A run this host started is settled to its end first (by this host and any other).
+  app.addHook('preClose', async () => {
+    await runner.drain();
+    await stopPolling?.();
+  });
   catalogRoutes(app, context);
   runRoutes(app, context, runner);
 }

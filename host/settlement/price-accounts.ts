@@ -1,9 +1,11 @@
 // Readings → statements for one batch of accounts: their meters' readings
 // are read in chunks, aggregated (SPEC §2, each meter at its own rating),
 // summed per account and interval, and priced under the account's tariff
-// (SPEC §3). A computation error
-// (GridsettleError) fails only the accounts it concerns; anything else
-// (the database) is thrown and fails the run.
+// (SPEC §3). A computation error (GridsettleError) fails only the accounts
+// it concerns: a chunk the aggregation refuses is aggregated again meter by
+// meter, so a bad meter fails its own account (`meter_failed`, with a meter
+// failure naming the meter and its code) and the rest of the chunk settles.
+// Anything else (the database) is thrown and fails the run.
 import type { IntervalColumns } from '../engine/aggregate.js';
 import { aggregateRatedColumns, type RatedAggregationOptions } from '../engine/aggregate-rated.js';
 import { priceColumns, type Statement } from '../engine/price.js';
@@ -19,6 +21,17 @@ export interface AccountError {
   code: string;
   message: string;
 }
+
+/** A meter whose readings the aggregation refused: its account fails `meter_failed`. */
+export interface MeterFailure {
+  meterId: string;
+  accountId: string;
+  code: string;
+  message: string;
+}
+
+/** The code of an account one of whose meters failed (docs/settlement.md "Result codes"). */
+export const METER_FAILED_CODE = 'meter_failed';
 
 export interface AccountOutcome {
   account: AccountMeters;
@@ -83,8 +96,53 @@ function addChunk(chunk: ReadingChunk, aggregated: IntervalColumns, intervalsByM
   }
 }
 
+/** The chunk's rows of one meter, as a chunk of that meter alone (meter index 0). */
+function meterChunk(chunk: ReadingChunk, meterIndex: number, rows: readonly number[]): ReadingChunk {
+  const pick = (column: BigInt64Array) => BigInt64Array.from(rows, (row) => column[row]!);
+  return {
+    meterIds: [chunk.meterIds[meterIndex]!],
+    maxPowerW: Uint32Array.of(chunk.maxPowerW[meterIndex]!),
+    columns: { meter: new Uint32Array(rows.length), t: pick(chunk.columns.t), i: pick(chunk.columns.i), x: pick(chunk.columns.x) },
+  };
+}
+
+/** Row indexes by meter index, for the chunk's meters in order (a meter without rows gets none). */
+function rowsByMeter(chunk: ReadingChunk): number[][] {
+  const rows: number[][] = chunk.meterIds.map(() => []);
+  chunk.columns.meter.forEach((meterIndex, row) => rows[meterIndex]?.push(row));
+  return rows;
+}
+
+/**
+ * Aggregates the chunk into the accounts' intervals. When the aggregation
+ * refuses the chunk, each meter is aggregated alone: the meters it refuses
+ * are returned and add nothing; the others add their rows.
+ */
+function addChunkIsolatingMeters(
+  chunk: ReadingChunk, aggregation: RatedAggregationOptions, intervalsByMeter: ReadonlyMap<string, AccountIntervals>,
+): Array<{ meterId: string; error: AccountError }> {
+  try {
+    addChunk(chunk, aggregateRatedColumns(chunk.columns, chunk.maxPowerW, aggregation), intervalsByMeter);
+    return [];
+  } catch (error) {
+    computationError(error);
+  }
+  const failures: Array<{ meterId: string; error: AccountError }> = [];
+  rowsByMeter(chunk).forEach((rows, meterIndex) => {
+    const single = meterChunk(chunk, meterIndex, rows);
+    try {
+      addChunk(single, aggregateRatedColumns(single.columns, single.maxPowerW, aggregation), intervalsByMeter);
+    } catch (error) {
+      failures.push({ meterId: single.meterIds[0]!, error: computationError(error) });
+    }
+  });
+  return failures;
+}
+
 export interface PricedBatch {
   outcomes: AccountOutcome[];
+  /** The meters that failed on their own, in read order. */
+  meterFailures: MeterFailure[];
   /** Raw readings read, boundary readings included. */
   readings: number;
 }
@@ -102,7 +160,7 @@ export async function priceAccounts(
       accountOfMeter.set(meterId, account.accountId);
     }
   }
-  const chunkErrors = new Map<string, AccountError>();
+  const meterFailures: MeterFailure[] = [];
   let readingCount = 0;
   const meterIds = [...intervalsByMeter.keys()];
   // One chunk per batch, unless one account alone has more meters than a chunk may hold (its sums span chunks).
@@ -110,23 +168,23 @@ export async function priceAccounts(
   const query = { meterIds, fromMs: BigInt(grid.fromMs), toMs: BigInt(grid.toMs), metersPerChunk };
   for await (const chunk of readings.readingsForMeters(query)) {
     readingCount += chunk.columns.t.length;
-    try {
-      addChunk(chunk, aggregateRatedColumns(chunk.columns, chunk.maxPowerW, aggregation), intervalsByMeter);
-    } catch (error) {
-      const failure = computationError(error);
-      for (const meterId of chunk.meterIds) chunkErrors.set(accountOfMeter.get(meterId)!, failure);
+    for (const { meterId, error } of addChunkIsolatingMeters(chunk, aggregation, intervalsByMeter)) {
+      meterFailures.push({ meterId, accountId: accountOfMeter.get(meterId)!, ...error });
     }
   }
+  const failedMeters = new Map<string, MeterFailure[]>();
+  for (const failure of meterFailures) failedMeters.set(failure.accountId, [...(failedMeters.get(failure.accountId) ?? []), failure]);
   const outcomes: AccountOutcome[] = [];
   for (const account of accounts) {
-    const chunkError = chunkErrors.get(account.accountId);
-    if (chunkError !== undefined) {
-      outcomes.push({ account, statement: null, totalMicro: null, error: chunkError });
+    const failed = failedMeters.get(account.accountId);
+    if (failed !== undefined) {
+      const message = `${failed.length} meter(s) failed, first ${failed[0]!.meterId}: ${failed[0]!.code}; the run's statements list each`;
+      outcomes.push({ account, statement: null, totalMicro: null, error: { code: METER_FAILED_CODE, message } });
       continue;
     }
     outcomes.push(await priceAccount(tariffs, account, intervalsByAccount.get(account.accountId)!, grid));
   }
-  return { outcomes, readings: readingCount };
+  return { outcomes, meterFailures, readings: readingCount };
 }
 
 async function priceAccount(tariffs: TariffCache, account: AccountMeters, intervals: AccountIntervals, grid: PeriodGrid): Promise<AccountOutcome> {

@@ -1,14 +1,19 @@
-// Settlement read workers (docs/settlement.md "Read workers"). On a SQLite
-// file, batches of accounts are read, aggregated and priced on worker
-// threads, each with its own read-only connection (WAL lets readers run
-// beside the writer), while the run's own thread stores statements and posts
-// to the ledger. The workers live for one run. A worker that fails a request,
-// throws or exits fails the run: every waiting batch is rejected.
+// Settlement read workers (docs/settlement.md "Read workers"). Batches of
+// accounts are read, aggregated and priced on worker threads, each with its
+// own connection (a SQLite file opened read-only, WAL letting readers run
+// beside the writer; or its own PostgreSQL pool of one), while the calling
+// thread stores statements and posts to the ledger, so the HTTP event loop
+// stays free. A worker that fails a request, throws or exits fails the pool:
+// every waiting batch is rejected.
 import { Worker } from 'node:worker_threads';
 import type { RatedAggregationOptions } from '../engine/aggregate-rated.js';
+import type { PostgresLocation } from '../store/reading-store.js';
 import type { AccountMeters } from '../store/settlement-store.js';
 import type { PeriodGrid } from './accumulate.js';
-import type { AccountOutcome, PricedBatch, TariffCache } from './price-accounts.js';
+import type { AccountOutcome, MeterFailure, PricedBatch, TariffCache } from './price-accounts.js';
+
+/** What a worker opens: a SQLite file or a PostgreSQL database. */
+export type ReadWorkerSource = { sqliteFile: string } | PostgresLocation;
 
 export interface ReadWorkerRequest {
   accounts: readonly AccountMeters[];
@@ -19,7 +24,7 @@ export interface ReadWorkerRequest {
 }
 
 export type ReadWorkerReply =
-  | { outcomes: Array<Omit<AccountOutcome, 'account'>>; readings: number }
+  | { outcomes: Array<Omit<AccountOutcome, 'account'>>; meterFailures: MeterFailure[]; readings: number }
   | { failure: string };
 
 /** `name: message`; an error thrown in a worker arrives cloned, not always as an Error. */
@@ -41,9 +46,9 @@ export class SettlementReadWorkers {
   private readonly waiting: Task[] = [];
   private failure: Error | null = null;
 
-  constructor(sqliteFile: string, workerCount: number) {
+  constructor(source: ReadWorkerSource, workerCount: number) {
     for (let index = 0; index < workerCount; index++) {
-      const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: { sqliteFile } });
+      const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: source });
       worker.on('message', (reply: ReadWorkerReply) => this.settle(worker, reply));
       worker.on('error', (error: unknown) => this.fail(new Error(`a settlement read worker failed: ${describeError(error)}`)));
       worker.on('exit', (code) => this.fail(new Error(`a settlement read worker exited with code ${code}`)));
@@ -62,7 +67,8 @@ export class SettlementReadWorkers {
       this.dispatch();
     });
     if ('failure' in reply) throw new Error(`settlement read worker: ${reply.failure}`);
-    return { outcomes: reply.outcomes.map((outcome, index) => ({ account: accounts[index]!, ...outcome })), readings: reply.readings };
+    const outcomes = reply.outcomes.map((outcome, index) => ({ account: accounts[index]!, ...outcome }));
+    return { outcomes, meterFailures: reply.meterFailures, readings: reply.readings };
   }
 
   /** Stops every worker; batches still waiting are rejected. */

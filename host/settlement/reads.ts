@@ -1,7 +1,7 @@
 // Reads of settlement results: run status, the statements of a run or of an
 // account for a period (JSON), and the same as CSV (docs/settlement.md).
 import type { Statement } from '../engine/price.js';
-import type { SettlementRunRecord, SettlementStore, StatementRow } from '../store/settlement-store.js';
+import type { MeterFailureRow, SettlementRunRecord, SettlementStore, StatementRow } from '../store/settlement-store.js';
 
 export interface StoredStatement {
   runId: string;
@@ -10,7 +10,8 @@ export interface StoredStatement {
   status: 'ok' | 'failed';
   /** The SPEC §3 statement, null when the account failed. */
   statement: Statement | null;
-  error: { code: string; message: string } | null;
+  /** `meters`: in a run's statements, the meters that failed an account `meter_failed`, each with its own code. */
+  error: { code: string; message: string; meters?: Array<{ meterId: string; code: string; message: string }> } | null;
 }
 
 function storedStatement(row: StatementRow): StoredStatement {
@@ -30,7 +31,14 @@ export function settlementRun(store: SettlementStore, runId: string): Promise<Se
 
 /** Every account's outcome in the run, by account id. */
 export async function runStatements(store: SettlementStore, runId: string): Promise<StoredStatement[]> {
-  return (await store.statementsOfRun(runId)).map(storedStatement);
+  const failures = new Map<string, MeterFailureRow[]>();
+  for (const failure of await store.meterFailuresOfRun(runId)) failures.set(failure.accountId, [...(failures.get(failure.accountId) ?? []), failure]);
+  return (await store.statementsOfRun(runId)).map((row) => {
+    const stored = storedStatement(row);
+    const meters = failures.get(row.accountId);
+    if (stored.error === null || meters === undefined) return stored;
+    return { ...stored, error: { ...stored.error, meters: meters.map(({ meterId, code, message }) => ({ meterId, code, message })) } };
+  });
 }
 
 /** The account's statements for the period from every run, oldest first: the last is the current one. */

@@ -3,7 +3,10 @@
 // in batches of about `metersPerBatch` meters: read in one chunked pass,
 // priced (on read workers for a SQLite file, read-workers.ts), their
 // statements stored, then their differences posted, in batch order. A run
-// row records status, counts and duration as it goes.
+// row records status, counts and duration as it goes. Given `deps.chunks`
+// (PostgreSQL, the API), the batches are instead stored as chunks that every
+// host claims and settles (chunk-settler.ts, docs/settlement.md "Chunks and
+// hosts").
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolveAggregationOptions } from '../engine/aggregate.js';
@@ -12,10 +15,12 @@ import { invalidInput, limitExceeded } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { READING_TIME_MS_MAX_EXCLUSIVE } from '../limits.js';
 import type { ReadingStore } from '../store/reading-store.js';
-import type { AccountMeters, RunProgress, SettlementRunRecord, SettlementStore, StatementRow } from '../store/settlement-store.js';
+import type { AccountMeters, RunProgress, SettlementRunRecord, SettlementStore } from '../store/settlement-store.js';
 import { periodGrid, type PeriodGrid } from './accumulate.js';
-import { postDues, type SettlementDue } from './postings.js';
-import { priceAccounts, TariffCache, type AccountOutcome, type PricedBatch } from './price-accounts.js';
+import { priceAccounts, TariffCache, type PricedBatch } from './price-accounts.js';
+import type { ChunkSettler } from './chunk-settler.js';
+import { addFailures, addProgress, failureSummary, settlePricedBatch } from './settle-batch.js';
+import type { ChunkFailures } from '../store/settlement-chunks.js';
 import { SettlementReadWorkers } from './read-workers.js';
 import {
   SETTLEMENT_METERS_PER_BATCH_DEFAULT, SETTLEMENT_METERS_PER_BATCH_MAX, SETTLEMENT_READ_WORKERS_DEFAULT_MAX,
@@ -29,6 +34,8 @@ export interface SettlementDeps {
   ledger: Ledger;
   /** The clock for run times and the ledger's `nowMs` (default Date.now). */
   nowMs?: () => number;
+  /** PostgreSQL: settle the run as chunks that every host may claim (chunk-settler.ts); absent: in this run's own loop. */
+  chunks?: ChunkSettler;
 }
 
 export interface SettlementProgress {
@@ -109,22 +116,6 @@ export function accountBatches(accounts: readonly AccountMeters[], metersPerBatc
   return batches;
 }
 
-function statementRow(runId: string, grid: PeriodGrid, outcome: AccountOutcome): StatementRow {
-  return {
-    runId, accountId: outcome.account.accountId, fromMs: grid.fromMs, toMs: grid.toMs,
-    status: outcome.error === null ? 'ok' : 'failed',
-    totalMicro: outcome.totalMicro,
-    statementJson: outcome.statement === null ? null : JSON.stringify(outcome.statement),
-    errorCode: outcome.error?.code ?? null,
-    errorMessage: outcome.error?.message ?? null,
-  };
-}
-
-function failureSummary(failed: Map<string, string[]>): string | null {
-  if (failed.size === 0) return null;
-  return [...failed].map(([code, accountIds]) => `${code}: ${accountIds.length} account(s), first ${accountIds[0]}`).join('; ');
-}
-
 interface BatchPricing {
   price(batch: readonly AccountMeters[]): Promise<PricedBatch>;
   /** Batches in progress at once: one in this thread, on workers enough to keep each busy. */
@@ -137,47 +128,23 @@ function batchPricing(deps: SettlementDeps, grid: PeriodGrid, aggregation: Rated
   if (workerCount === 0) {
     return { price: (batch) => priceAccounts(deps.readings, tariffs, batch, grid, aggregation), lookahead: 1, close: async () => undefined };
   }
-  const workers = new SettlementReadWorkers(deps.readings.sqliteFile!, workerCount);
+  const workers = new SettlementReadWorkers({ sqliteFile: deps.readings.sqliteFile! }, workerCount);
   return { price: (batch) => workers.price(batch, tariffs, grid, aggregation), lookahead: 2 * workerCount, close: () => workers.close() };
 }
 
 /** Each batch with its priced result, in batch order; the next ones are priced meanwhile. */
-async function* pricedBatches(batches: AccountMeters[][], pricing: BatchPricing): AsyncIterable<[AccountMeters[], PricedBatch]> {
+async function* pricedBatches(batches: AccountMeters[][], pricing: BatchPricing): AsyncIterable<PricedBatch> {
   const pending: Array<Promise<PricedBatch>> = [];
   let next = 0;
-  for (const batch of batches) {
+  for (let done = 0; done < batches.length; done++) {
     while (next < batches.length && pending.length < pricing.lookahead) {
       const priced = pricing.price(batches[next++]!);
       // Awaited in turn below; a failure ahead of the batch being posted must not go unhandled meanwhile.
       priced.catch(() => undefined);
       pending.push(priced);
     }
-    yield [batch, await pending.shift()!];
+    yield await pending.shift()!;
   }
-}
-
-interface RunTally {
-  progress: RunProgress;
-  /** Failed account ids by error code. */
-  failed: Map<string, string[]>;
-}
-
-/** Stores one batch's statements, posts its dues and records the progress. */
-async function settleBatch(
-  deps: SettlementDeps, runId: string, grid: PeriodGrid, batch: readonly AccountMeters[], priced: PricedBatch, tally: RunTally,
-): Promise<void> {
-  await deps.settlement.insertStatements(priced.outcomes.map((outcome) => statementRow(runId, grid, outcome)));
-  const dues: SettlementDue[] = [];
-  for (const outcome of priced.outcomes) {
-    if (outcome.error === null) dues.push({ account: outcome.account, totalMicro: outcome.totalMicro! });
-    else tally.failed.set(outcome.error.code, [...(tally.failed.get(outcome.error.code) ?? []), outcome.account.accountId]);
-  }
-  const { progress } = tally;
-  progress.transfersPosted += await postDues(deps, dues, { runId, fromMs: grid.fromMs, toMs: grid.toMs, nowMs: (deps.nowMs ?? Date.now)() });
-  progress.accountsDone += batch.length;
-  progress.accountsFailed += batch.length - dues.length;
-  progress.readings += priced.readings;
-  await deps.settlement.updateRunProgress(runId, progress);
 }
 
 /**
@@ -206,21 +173,30 @@ export async function runSettlement(deps: SettlementDeps, options: SettlementRun
     accountsTotal: accounts.length, accountsDone: 0, accountsFailed: 0, readings: 0, transfersPosted: 0,
     startedAtMs, finishedAtMs: null, durationMs: null, error: null,
   });
-  const tally: RunTally = { progress: { accountsDone: 0, accountsFailed: 0, readings: 0, transfersPosted: 0 }, failed: new Map() };
+  const progress: RunProgress = { accountsDone: 0, accountsFailed: 0, readings: 0, transfersPosted: 0 };
+  const failures: ChunkFailures = [];
   const finish = async (status: 'completed' | 'failed', error: string | null): Promise<SettlementRunRecord> => {
     const finishedAtMs = clock();
-    await deps.settlement.finishRun(runId, { ...tally.progress, status, finishedAtMs, durationMs: finishedAtMs - startedAtMs, error });
+    await deps.settlement.finishRun(runId, { ...progress, status, finishedAtMs, durationMs: finishedAtMs - startedAtMs, error });
     return (await deps.settlement.run(runId))!;
   };
   const grid = periodGrid(options.fromMs, options.toMs, aggregation.intervalMs);
   const batches = accountBatches(accounts, metersPerBatch);
+  if (deps.chunks !== undefined && batches.length > 0) {
+    // PostgreSQL: the batches become chunks that every host serving the database may claim (chunk-settler.ts).
+    await deps.chunks.store.insertChunks(runId, { fromMs: options.fromMs, toMs: options.toMs, aggregation: meterAggregation }, batches)
+      .catch(async (error: unknown) => { await finish('failed', error instanceof Error ? error.message : String(error)); throw error; });
+    return deps.chunks.settleRun(runId, options.onProgress);
+  }
   const meterCount = accounts.reduce((sum, account) => sum + account.meterIds.length, 0);
   const pricing = batchPricing(deps, grid, meterAggregation, readWorkerCount(deps.readings, readWorkers, meterCount, batches.length));
   try {
-    for await (const [batch, priced] of pricedBatches(batches, pricing)) {
-      await settleBatch(deps, runId, grid, batch, priced, tally);
-      const { accountsDone, readings } = tally.progress;
-      await options.onProgress?.({ accountsDone, accountsTotal: accounts.length, readings });
+    for await (const priced of pricedBatches(batches, pricing)) {
+      const settled = await settlePricedBatch(deps, runId, grid, priced);
+      addProgress(progress, settled);
+      addFailures(failures, settled.failures);
+      await deps.settlement.updateRunProgress(runId, progress);
+      await options.onProgress?.({ accountsDone: progress.accountsDone, accountsTotal: accounts.length, readings: progress.readings });
     }
   } catch (error) {
     await finish('failed', error instanceof Error ? error.message : String(error));
@@ -228,6 +204,6 @@ export async function runSettlement(deps: SettlementDeps, options: SettlementRun
   } finally {
     await pricing.close();
   }
-  const summary = failureSummary(tally.failed);
+  const summary = failureSummary(failures);
   return finish(summary === null ? 'completed' : 'failed', summary);
 }

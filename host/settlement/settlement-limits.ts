@@ -14,3 +14,12 @@ export const SETTLEMENT_READ_WORKERS_MAX = 16;
 export const SETTLEMENT_READ_WORKERS_METERS_MIN = 1_000;
 /** Times a lost claim race is re-evaluated before the run fails (each loss means another run posted). */
 export const SETTLEMENT_CLAIM_ATTEMPTS_MAX = 4;
+/**
+ * A host's claim on a chunk of a PostgreSQL run (docs/settlement.md "Chunks
+ * and hosts"): a chunk (at most SETTLEMENT_METERS_PER_BATCH_MAX meters)
+ * settles well within it; a host that dies holding one delays it this long,
+ * then another host claims it.
+ */
+export const SETTLEMENT_CHUNK_LEASE_MS = 300_000;
+/** How often an idle host looks for chunks to claim. */
+export const SETTLEMENT_CHUNK_POLL_MS = 1_000;

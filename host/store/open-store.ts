@@ -7,7 +7,7 @@ import { openSqliteReadingStore } from './sqlite/readings.js';
 import { openPostgresReadingStore } from './postgres/readings.js';
 import { SqlitePartyStore } from './sqlite/parties.js';
 import { PostgresPartyStore } from './postgres/parties.js';
-import type { ReadingStore } from './reading-store.js';
+import type { PostgresLocation, ReadingStore } from './reading-store.js';
 import type { PartyStore } from './party-store.js';
 import type { LedgerStore } from './ledger-store.js';
 import { SqliteLedgerStore } from './sqlite/ledger.js';
@@ -21,6 +21,9 @@ import { PostgresFlowStore } from './postgres/flows.js';
 import type { LedgerListStore } from './ledger-lists.js';
 import { SqliteLedgerListStore } from './sqlite/ledger-lists.js';
 import { PostgresLedgerListStore } from './postgres/ledger-lists.js';
+import { PostgresRateLimits, type RateLimitCounter } from './postgres/rate-limits.js';
+import type { SettlementChunkStore } from './settlement-chunks.js';
+import { PostgresSettlementChunkStore } from './postgres/settlement-chunks.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -32,6 +35,10 @@ export interface Store {
   readonly flows: FlowStore;
   /** The API's lists of accounts and of an account's transfers. */
   readonly ledgerLists: LedgerListStore;
+  /** Rate-limit counters shared by the hosts on PostgreSQL; null on SQLite (one host, in-memory counters). */
+  readonly rateLimits: RateLimitCounter | null;
+  /** A settlement run's chunks, claimed by every host on PostgreSQL; null on SQLite (one host settles in its own run). */
+  readonly settlementChunks: SettlementChunkStore | null;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Closes the connection or pool this store opened. */
@@ -63,6 +70,8 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
     settlement: new SqliteSettlementStore(database, (work) => readings.exclusive(work)),
     flows: new SqliteFlowStore(database, (work) => readings.exclusive(work), sealingKey),
     ledgerLists: new SqliteLedgerListStore(database, (work) => readings.exclusive(work)),
+    rateLimits: null,
+    settlementChunks: null,
     ping: async () => {
       database.prepare('SELECT 1').get();
     },
@@ -74,15 +83,17 @@ export function storeOverSqlite(database: SqliteDatabase, sealingKey: Uint8Array
 }
 
 /** Sub-stores over a PostgreSQL pool; `close` ends it. */
-export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array): Store {
+export function storeOverPostgres(sql: PostgresSql, sealingKey: Uint8Array, location: PostgresLocation | null = null): Store {
   return {
     kind: 'postgres',
-    readings: openPostgresReadingStore(sql, sealingKey),
+    readings: openPostgresReadingStore(sql, sealingKey, location),
     parties: new PostgresPartyStore(sql),
     ledger: new PostgresLedgerStore(sql),
     settlement: new PostgresSettlementStore(sql),
     flows: new PostgresFlowStore(sql, sealingKey),
     ledgerLists: new PostgresLedgerListStore(sql),
+    rateLimits: new PostgresRateLimits(sql),
+    settlementChunks: new PostgresSettlementChunkStore(sql),
     ping: async () => {
       await sql`SELECT 1`;
     },
@@ -109,5 +120,5 @@ export async function openStore(location: StoreLocation, sealingKey: Uint8Array)
     await sql.end();
     throw error;
   }
-  return storeOverPostgres(sql, sealingKey);
+  return storeOverPostgres(sql, sealingKey, location);
 }

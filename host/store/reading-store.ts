@@ -107,10 +107,18 @@ export interface ReadingChunk {
   columns: { meter: Uint32Array; t: BigInt64Array; i: BigInt64Array; x: BigInt64Array };
 }
 
+/** A PostgreSQL database and schema, as a worker thread reopens it. */
+export interface PostgresLocation {
+  postgresUrl: string;
+  schema?: string;
+}
+
 export interface ReadingStore {
   readonly kind: 'sqlite' | 'postgres';
   /** SQLite: the database file, which settlement read workers open read-only beside this connection (WAL); null in memory and on PostgreSQL. */
   readonly sqliteFile: string | null;
+  /** PostgreSQL: where settlement read workers open their own connection; null on SQLite and for a pool opened without a URL (tests). */
+  readonly postgresLocation: PostgresLocation | null;
   createGateway(gateway: NewGateway): Promise<void>;
   /** Read from the database on every call: ingest sees a revocation or rotation made on any host at once. */
   gateway(gatewayId: string): Promise<GatewayRecord | null>;

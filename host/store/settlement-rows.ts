@@ -1,7 +1,7 @@
 // Column → object mappers shared by both settlement stores. SQLite returns
 // bigint (safeIntegers) and PostgreSQL bigint for BIGINT columns; times and
 // counts are well inside 2^53 and become numbers, money stays bigint.
-import type { BillingAccount, PostingRow, SettlementRunRecord, StatementRow } from './settlement-store.js';
+import type { BillingAccount, MeterFailureRow, PostingRow, SettlementRunRecord, StatementRow } from './settlement-store.js';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -62,6 +62,12 @@ export function statementOf(row: SqlRow): StatementRow {
     statementJson: textOrNull(row.statement_json),
     errorCode: textOrNull(row.error_code),
     errorMessage: textOrNull(row.error_message),
+  };
+}
+
+export function meterFailureOf(row: SqlRow): MeterFailureRow {
+  return {
+    runId: String(row.run_id), meterId: String(row.meter_id), accountId: String(row.account_id), code: String(row.code), message: String(row.message),
   };
 }
 

@@ -67,6 +67,15 @@ export interface StatementRow {
   errorMessage: string | null;
 }
 
+/** A meter that failed on its own in a run (its account's statement is `meter_failed`). */
+export interface MeterFailureRow {
+  runId: string;
+  meterId: string;
+  accountId: string;
+  code: string;
+  message: string;
+}
+
 /** One ledger transfer of an (account, period): revision 0 is the original, later ones adjust. */
 export interface PostingRow {
   accountId: string;
@@ -100,7 +109,12 @@ export interface SettlementStore {
   run(runId: string): Promise<SettlementRunRecord | null>;
   /** Runs in creation order (a sequence, not the clock or the id), after the run `page.after`; null when that run does not exist. */
   listRuns(page: PageRequest): Promise<SettlementRunRecord[] | null>;
+  /** Statements of a run; on PostgreSQL a statement stored already (a chunk settled again after its lease expired) is kept. */
   insertStatements(rows: readonly StatementRow[]): Promise<void>;
+  /** Kept when stored already, like statements. */
+  insertMeterFailures(rows: readonly MeterFailureRow[]): Promise<void>;
+  /** The run's failed meters, by account id then meter id. */
+  meterFailuresOfRun(runId: string): Promise<MeterFailureRow[]>;
   statementsOfRun(runId: string): Promise<StatementRow[]>;
   /** Every run's row for the account and period, oldest run first: by start time, runs of the same millisecond in creation order. */
   statementsOfAccount(accountId: string, fromMs: number, toMs: number): Promise<StatementRow[]>;

@@ -13,7 +13,7 @@ import type { GatewaySummary } from '../party-store.js';
 import {
   NO_EXPORT_MWH, READING_CONFLICT, READING_DUPLICATE,
   type BatchClaim, type GatewayRecord, type GatewayRotation, type GatewayRotationOutcome, type IngestTransaction, type MeterAssignment, type MeterBinding,
-  type NewGateway, type ReadingChunk, type ReadingRows, type ReadingsQuery, type ReadingStore,
+  type NewGateway, type PostgresLocation, type ReadingChunk, type ReadingRows, type ReadingsQuery, type ReadingStore,
 } from '../reading-store.js';
 
 type Sql = PostgresSql;
@@ -173,7 +173,7 @@ export class PostgresReadingStore implements ReadingStore {
   readonly kind = 'postgres';
   readonly sqliteFile = null;
 
-  constructor(private readonly sql: Sql, private readonly sealingKey: Uint8Array) {
+  constructor(private readonly sql: Sql, private readonly sealingKey: Uint8Array, readonly postgresLocation: PostgresLocation | null = null) {
     assertSealingKey(sealingKey);
   }
 
@@ -224,11 +224,8 @@ export class PostgresReadingStore implements ReadingStore {
     return pipelinedTransaction(this.sql, work);
   }
 
-  async *readingsForMeters(query: ReadingsQuery): AsyncIterable<ReadingChunk> {
-    const plan = planChunks(query);
-    for (const meterIds of plan.meterChunks) {
-      yield await readPostgresChunk(this.sql, meterIds, plan.fromMs, plan.toMs, plan.boundaryReadings);
-    }
+  readingsForMeters(query: ReadingsQuery): AsyncIterable<ReadingChunk> {
+    return postgresReadingChunks(this.sql, query);
   }
 
   async countReadings(): Promise<number> {
@@ -237,6 +234,14 @@ export class PostgresReadingStore implements ReadingStore {
   }
 }
 
-export function openPostgresReadingStore(sql: PostgresSql, sealingKey: Uint8Array): PostgresReadingStore {
-  return new PostgresReadingStore(sql, sealingKey);
+export function openPostgresReadingStore(sql: PostgresSql, sealingKey: Uint8Array, location: PostgresLocation | null = null): PostgresReadingStore {
+  return new PostgresReadingStore(sql, sealingKey, location);
+}
+
+/** ReadingStore.readingsForMeters over a pool (also a settlement read worker's own). */
+export async function* postgresReadingChunks(sql: PostgresSql, query: ReadingsQuery): AsyncIterable<ReadingChunk> {
+  const plan = planChunks(query);
+  for (const meterIds of plan.meterChunks) {
+    yield await readPostgresChunk(sql, meterIds, plan.fromMs, plan.toMs, plan.boundaryReadings);
+  }
 }

@@ -4,10 +4,10 @@
 import type { PostgresSql } from '../postgres.js';
 import type { PageRequest } from '../page.js';
 import {
-  billingAccountOf, groupAccountMeters, postingOf, runOf, sameBillingAccount, statementOf, type SqlRow,
+  billingAccountOf, groupAccountMeters, meterFailureOf, postingOf, runOf, sameBillingAccount, statementOf, type SqlRow,
 } from '../settlement-rows.js';
 import type {
-  AccountMeters, BillingAccount, PostingRow, RunFinish, RunProgress, SettlementRunRecord, SettlementStore, StatementRow,
+  AccountMeters, BillingAccount, MeterFailureRow, PostingRow, RunFinish, RunProgress, SettlementRunRecord, SettlementStore, StatementRow,
 } from '../settlement-store.js';
 
 /** Rows per multi-row INSERT: 9 to 12 parameters each, far below the 65 535 parameter limit. */
@@ -68,7 +68,7 @@ export class PostgresSettlementStore implements SettlementStore {
 
   async updateRunProgress(runId: string, progress: RunProgress): Promise<void> {
     await this.sql`UPDATE settlement_runs SET accounts_done = ${progress.accountsDone}, accounts_failed = ${progress.accountsFailed},
-      readings = ${progress.readings}, transfers_posted = ${progress.transfersPosted} WHERE id = ${runId}`;
+      readings = ${progress.readings}, transfers_posted = ${progress.transfersPosted} WHERE id = ${runId} AND status = 'running'`;
   }
 
   async finishRun(runId: string, finish: RunFinish): Promise<void> {
@@ -99,8 +99,21 @@ export class PostgresSettlementStore implements SettlementStore {
         run_id: row.runId, account_id: row.accountId, from_ms: row.fromMs, to_ms: row.toMs, status: row.status,
         total_micro: row.totalMicro, statement_json: row.statementJson, error_code: row.errorCode, error_message: row.errorMessage,
       }));
-      await this.sql`INSERT INTO settlement_statements ${this.sql(values as never)}`;
+      await this.sql`INSERT INTO settlement_statements ${this.sql(values as never)} ON CONFLICT DO NOTHING`;
     }
+  }
+
+  async insertMeterFailures(rows: readonly MeterFailureRow[]): Promise<void> {
+    for (const slice of slices(rows)) {
+      const values = slice.map((row) => ({ run_id: row.runId, meter_id: row.meterId, account_id: row.accountId, code: row.code, message: row.message }));
+      await this.sql`INSERT INTO settlement_meter_results ${this.sql(values as never)} ON CONFLICT DO NOTHING`;
+    }
+  }
+
+  async meterFailuresOfRun(runId: string): Promise<MeterFailureRow[]> {
+    const rows = await this.sql<SqlRow[]>`SELECT * FROM settlement_meter_results WHERE run_id = ${runId}
+      ORDER BY account_id COLLATE "C", meter_id COLLATE "C"`;
+    return rows.map(meterFailureOf);
   }
 
   async statementsOfRun(runId: string): Promise<StatementRow[]> {

@@ -89,6 +89,7 @@ function bindingOf(row: SqlRow | undefined): MeterBinding | null {
 export class SqliteReadingStore implements ReadingStore {
   readonly kind = 'sqlite';
   readonly sqliteFile: string | null;
+  readonly postgresLocation = null;
   private readonly statements: Statements;
   private readonly scan: SqliteReadingScan;
   private queue: Promise<unknown> = Promise.resolve();

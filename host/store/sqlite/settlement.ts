@@ -5,11 +5,11 @@ import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite.js';
 import type { PageRequest } from '../page.js';
 import {
-  billingAccountOf, groupAccountMeters, postingOf, runOf, sameBillingAccount, statementOf,
+  billingAccountOf, groupAccountMeters, meterFailureOf, postingOf, runOf, sameBillingAccount, statementOf,
   POSTING_COLUMNS, STATEMENT_COLUMNS, type SqlRow,
 } from '../settlement-rows.js';
 import type {
-  AccountMeters, BillingAccount, PostingRow, RunFinish, RunProgress, SettlementRunRecord, SettlementStore, StatementRow,
+  AccountMeters, BillingAccount, MeterFailureRow, PostingRow, RunFinish, RunProgress, SettlementRunRecord, SettlementStore, StatementRow,
 } from '../settlement-store.js';
 
 export type Serialise = <T>(work: () => Promise<T>) => Promise<T>;
@@ -44,6 +44,10 @@ function prepareStatements(database: SqliteDatabase) {
     runOrder: prepare('SELECT rowid AS seq FROM settlement_runs WHERE id = ?'),
     listRuns: prepare('SELECT * FROM settlement_runs WHERE rowid > ? ORDER BY rowid LIMIT ?'),
     insertStatement: prepare(`INSERT INTO settlement_statements (${STATEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertMeterFailure: prepare(
+      'INSERT INTO settlement_meter_results (run_id, meter_id, account_id, code, message) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    meterFailuresOfRun: prepare('SELECT * FROM settlement_meter_results WHERE run_id = ? ORDER BY account_id, meter_id'),
     statementsOfRun: prepare(`SELECT ${STATEMENT_COLUMNS} FROM settlement_statements WHERE run_id = ? ORDER BY account_id`),
     statementsOfAccount: prepare(
       `SELECT ${STATEMENT_COLUMNS.split(', ').map((column) => `s.${column}`).join(', ')}
@@ -143,6 +147,19 @@ export class SqliteSettlementStore implements SettlementStore {
         }
       }).immediate();
     });
+  }
+
+  insertMeterFailures(rows: readonly MeterFailureRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.serialise(async () => {
+      this.database.transaction(() => {
+        for (const row of rows) this.statements.insertMeterFailure.run(row.runId, row.meterId, row.accountId, row.code, row.message);
+      }).immediate();
+    });
+  }
+
+  async meterFailuresOfRun(runId: string): Promise<MeterFailureRow[]> {
+    return this.statements.meterFailuresOfRun.all(runId).map(meterFailureOf);
   }
 
   async statementsOfRun(runId: string): Promise<StatementRow[]> {
