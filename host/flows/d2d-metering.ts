@@ -51,10 +51,8 @@ function addChunk(chunk: ReadingChunk, fromMs: bigint, toMs: bigint, byMeter: Ma
     window.exportMWh += intervals.exp[row]!;
     window.flags |= intervals.flags[row]!;
   }
-  windows.forEach((window, meterIndex) => {
-    addUnassigned(window.unassignedImport, intervals, 'import', fromMs, toMs, new Set([meterIndex]));
-    addUnassigned(window.unassignedExport, intervals, 'export', fromMs, toMs, new Set([meterIndex]));
-  });
+  addUnassigned(intervals, 'import', fromMs, toMs, (meterIndex) => windows[meterIndex]!.unassignedImport);
+  addUnassigned(intervals, 'export', fromMs, toMs, (meterIndex) => windows[meterIndex]!.unassignedExport);
 }
 
 /** Sender export and receiver import over `[fromMs, toMs)`; `d2d_readings_incomplete` while a meter's readings do not reach both edges. */

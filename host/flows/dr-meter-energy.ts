@@ -34,9 +34,7 @@ export async function meterIntervals(
       meter.intervals.set(startMs, { impMWh: rows.imp[row]!, flags: rows.flags[row]! });
       if (startMs >= window.fromMs && startMs < window.toMs) meter.window.energyMWh += rows.imp[row]!;
     }
-    chunk.meterIds.forEach((meterId, meterIndex) => {
-      addUnassigned(byMeter.get(meterId)!.window, rows, 'import', BigInt(window.fromMs), BigInt(window.toMs), new Set([meterIndex]));
-    });
+    addUnassigned(rows, 'import', BigInt(window.fromMs), BigInt(window.toMs), (meterIndex) => byMeter.get(chunk.meterIds[meterIndex]!)!.window);
   }
   return byMeter;
 }

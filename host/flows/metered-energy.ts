@@ -25,11 +25,12 @@ export function aggregateChunk(chunk: ReadingChunk, intervalMs: number, maxPower
   return aggregateRatedColumns(chunk.columns, chunk.maxPowerW, { intervalMs, ...(maxPowerWCap === undefined ? {} : { maxPowerWCap }) });
 }
 
-/** Adds the channel's unassigned entries of `rows` whose span ends in [fromMs, toMs) to `energy`. */
-export function addUnassigned(energy: WindowEnergy, rows: IntervalColumns, channel: Channel, fromMs: bigint, toMs: bigint, meterIndexes?: ReadonlySet<number>): void {
+/** Adds each of the channel's unassigned entries of `rows` whose span ends in [fromMs, toMs) to the energy of its meter, in one pass. */
+export function addUnassigned(rows: IntervalColumns, channel: Channel, fromMs: bigint, toMs: bigint, energyOfMeter: (meterIndex: number) => WindowEnergy): void {
   for (const entry of rows.unassigned) {
     const lastMs = entry.to - 1n;
-    if (entry.channel !== channel || lastMs < fromMs || lastMs >= toMs || (meterIndexes !== undefined && !meterIndexes.has(entry.meter))) continue;
+    if (entry.channel !== channel || lastMs < fromMs || lastMs >= toMs) continue;
+    const energy = energyOfMeter(entry.meter);
     energy.unassignedMWh += entry.mwh;
     energy.unassignedSpans += 1;
   }
@@ -49,7 +50,7 @@ export async function meteredWindowEnergy(
       const startMs = rows.start[row]!;
       if (startMs >= fromMs && startMs < toMs) energy.energyMWh += channelMWh[row]!;
     }
-    addUnassigned(energy, rows, channel, fromMs, toMs);
+    addUnassigned(rows, channel, fromMs, toMs, () => energy);
   }
   return energy;
 }
